@@ -1,0 +1,549 @@
+// VoiceHelper chat page: plain JavaScript against the conversation API, no build step.
+// Every piece of text from the server or the user goes into the page through textContent, never as HTML.
+'use strict';
+
+(() => {
+  const API = '/api/v1/conversations';
+  const RESUME_ATTEMPTS = 6;
+  const POST_ATTEMPTS = 3;
+
+  const $ = (id) => document.getElementById(id);
+  const els = {
+    list: $('conversation-list'),
+    listEmpty: $('conversation-list-empty'),
+    newConversation: $('new-conversation'),
+    title: $('conversation-title'),
+    connection: $('connection-status'),
+    error: $('error'),
+    errorText: $('error-text'),
+    errorDismiss: $('error-dismiss'),
+    messages: $('messages'),
+    welcome: $('welcome'),
+    composer: $('composer'),
+    input: $('message-input'),
+    send: $('send'),
+  };
+
+  const state = {
+    conversations: new Map(), // id -> {id, title, createdAt, updatedAt, messageCount, lastMessage}
+    currentId: null,
+    view: 0, // bumped on every switch, so late answers for another conversation are dropped
+  };
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // HTTP
+
+  class ProblemError extends Error {
+    constructor(problem, status) {
+      super((problem && (problem.detail || problem.title)) || 'Request failed');
+      this.problem = problem || {};
+      this.status = status;
+    }
+  }
+
+  async function problemOf(response) {
+    let problem = { title: response.statusText || 'Request failed', detail: `HTTP ${response.status}` };
+    try {
+      const body = await response.json();
+      if (body && typeof body === 'object') problem = body;
+    } catch (_) { /* not a problem document */ }
+    return new ProblemError(problem, response.status);
+  }
+
+  async function request(path, options = {}) {
+    let response;
+    try {
+      response = await fetch(path, options);
+    } catch (_) {
+      throw new ProblemError({ title: 'Network error', detail: 'The server could not be reached.' }, 0);
+    }
+    if (!response.ok) throw await problemOf(response);
+    return response;
+  }
+
+  const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+  const backoff = (attempt) => Math.min(8000, 500 * 2 ** (attempt - 1));
+
+  function uuid() {
+    if (window.crypto && typeof crypto.randomUUID === 'function') return crypto.randomUUID();
+    // crypto.randomUUID needs a secure context; getRandomValues does not.
+    const b = crypto.getRandomValues(new Uint8Array(16));
+    b[6] = (b[6] & 0x0f) | 0x40;
+    b[8] = (b[8] & 0x3f) | 0x80;
+    const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
+    return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Feedback
+
+  function showError(error) {
+    const p = error && error.problem ? error.problem : { title: 'Error', detail: String(error && error.message) };
+    els.errorText.textContent = p.detail ? `${p.title}: ${p.detail}` : p.title;
+    els.error.hidden = false;
+  }
+
+  function clearError() {
+    els.error.hidden = true;
+    els.errorText.textContent = '';
+  }
+
+  function setConnection(text) {
+    els.connection.hidden = !text;
+    els.connection.textContent = text || '';
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Sidebar
+
+  function remember(item) {
+    const known = state.conversations.get(item.id);
+    // The list comes from a read model that may lag behind what this page just did: keep the newer of the two.
+    if (known && known.updatedAt && item.updatedAt && known.updatedAt > item.updatedAt) {
+      state.conversations.set(item.id, { ...item, ...known });
+    } else {
+      state.conversations.set(item.id, { ...known, ...item });
+    }
+  }
+
+  async function loadConversations() {
+    try {
+      const response = await request(`${API}?limit=50`);
+      const body = await response.json();
+      for (const item of body.items || []) remember(item);
+    } catch (error) {
+      showError(error);
+    }
+    renderSidebar();
+  }
+
+  function formatWhen(iso) {
+    if (!iso) return '';
+    const date = new Date(iso);
+    const sameDay = date.toDateString() === new Date().toDateString();
+    return sameDay
+      ? date.toLocaleTimeString([], { hour: '2-digit', minute: '2-digit' })
+      : date.toLocaleDateString([], { month: 'short', day: 'numeric' });
+  }
+
+  function renderSidebar() {
+    const items = [...state.conversations.values()].sort((a, b) =>
+      String(b.updatedAt || b.createdAt || '').localeCompare(String(a.updatedAt || a.createdAt || '')));
+    const rows = items.map((c) => {
+      const li = document.createElement('li');
+      const button = document.createElement('button');
+      button.type = 'button';
+      button.className = 'conversation-item';
+      button.dataset.conversationId = c.id;
+      button.dataset.testid = 'conversation-item';
+      if (c.id === state.currentId) button.setAttribute('aria-current', 'true');
+      const title = document.createElement('span');
+      title.className = 'item-title';
+      title.textContent = c.title || 'Untitled';
+      const when = document.createElement('time');
+      when.className = 'item-when';
+      when.textContent = formatWhen(c.updatedAt || c.createdAt);
+      const snippet = document.createElement('span');
+      snippet.className = 'item-snippet';
+      snippet.textContent = c.lastMessage || 'No messages yet';
+      button.append(title, when, snippet);
+      button.addEventListener('click', () => selectConversation(c.id));
+      li.append(button);
+      return li;
+    });
+    els.list.replaceChildren(...rows);
+    els.listEmpty.hidden = rows.length > 0;
+  }
+
+  function touch(id, lastMessage, addedMessages) {
+    const c = state.conversations.get(id);
+    if (!c) return;
+    c.updatedAt = new Date().toISOString();
+    if (lastMessage !== undefined) c.lastMessage = lastMessage.slice(0, 120);
+    if (addedMessages) c.messageCount = (c.messageCount || 0) + addedMessages;
+    renderSidebar();
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Messages
+
+  const STATUS_LABELS = {
+    sending: 'Sending…',
+    failed: 'Not sent',
+    queued: 'Waiting for the assistant…',
+    generating: 'Writing…',
+    interrupted: 'Interrupted',
+  };
+
+  function messageElement(role) {
+    const article = document.createElement('article');
+    article.className = `message ${role}`;
+    article.dataset.testid = `message-${role}`;
+    const avatar = document.createElement('div');
+    avatar.className = 'avatar';
+    avatar.setAttribute('aria-hidden', 'true');
+    avatar.textContent = role === 'user' ? 'You' : 'AI';
+    const body = document.createElement('div');
+    body.className = 'body';
+    const bubble = document.createElement('div');
+    bubble.className = 'bubble';
+    const content = document.createElement('div');
+    content.className = 'content';
+    bubble.append(content);
+    const meta = document.createElement('div');
+    meta.className = 'meta';
+    const badge = document.createElement('span');
+    badge.className = 'badge';
+    badge.hidden = true;
+    const reason = document.createElement('span');
+    reason.className = 'reason';
+    reason.dataset.testid = 'reason';
+    reason.hidden = true;
+    const details = document.createElement('span');
+    details.className = 'details';
+    details.dataset.testid = 'details';
+    meta.append(badge, reason, details);
+    body.append(bubble, meta);
+    article.append(avatar, body);
+    return article;
+  }
+
+  function setStatus(article, status, reasonText) {
+    article.dataset.status = status;
+    const badge = article.querySelector('.badge');
+    const label = STATUS_LABELS[status];
+    badge.hidden = !label;
+    badge.textContent = label || '';
+    badge.className = `badge badge-${status}`;
+    const reason = article.querySelector('.reason');
+    reason.hidden = !reasonText;
+    reason.textContent = reasonText || '';
+  }
+
+  function formatLatency(ms) {
+    return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
+  }
+
+  function showDetails(article, { status, model, usage, latencyMs }) {
+    const parts = [];
+    if (model) parts.push(model);
+    if (typeof latencyMs === 'number') parts.push(formatLatency(latencyMs));
+    if (usage && status === 'completed') parts.push(`${usage.inputTokens} → ${usage.outputTokens} tokens`);
+    const details = article.querySelector('.details');
+    details.textContent = parts.join(' · ');
+    article.dataset.model = model || '';
+    if (typeof latencyMs === 'number') article.dataset.latencyMs = String(latencyMs);
+  }
+
+  function setContent(article, text) {
+    article.querySelector('.content').textContent = text;
+  }
+
+  function appendContent(article, text) {
+    article.querySelector('.content').append(document.createTextNode(text));
+  }
+
+  function nearBottom() {
+    const m = els.messages;
+    return m.scrollHeight - m.scrollTop - m.clientHeight < 80;
+  }
+
+  function addMessage(article) {
+    els.welcome.hidden = true;
+    const stick = nearBottom();
+    els.messages.append(article);
+    if (stick) els.messages.scrollTop = els.messages.scrollHeight;
+  }
+
+  function renderMessage(m) {
+    const article = messageElement(m.role);
+    article.dataset.messageId = m.id;
+    if (m.replyId) article.dataset.replyId = m.replyId;
+    setContent(article, m.content || '');
+    if (m.role === 'user') {
+      setStatus(article, 'accepted');
+    } else {
+      setStatus(article, m.status, m.status === 'interrupted' ? m.reason : null);
+      if (m.status === 'completed' || m.status === 'interrupted') showDetails(article, m);
+    }
+    addMessage(article);
+    return article;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Conversations
+
+  async function selectConversation(id) {
+    const view = ++state.view;
+    state.currentId = id;
+    history.replaceState(null, '', `#/c/${encodeURIComponent(id)}`);
+    clearError();
+    renderSidebar();
+    els.messages.replaceChildren(els.welcome);
+    els.welcome.hidden = true;
+    try {
+      const response = await request(`${API}/${encodeURIComponent(id)}`);
+      const conversation = await response.json();
+      if (view !== state.view) return;
+      els.title.textContent = conversation.title;
+      remember({ id: conversation.id, title: conversation.title, createdAt: conversation.createdAt,
+        messageCount: conversation.messages.length });
+      renderSidebar();
+      els.welcome.hidden = conversation.messages.length > 0;
+      for (const m of conversation.messages) {
+        const article = renderMessage(m);
+        if (m.role === 'assistant' && (m.status === 'queued' || m.status === 'generating')) {
+          // A reply still being written: replay it from the start, then follow it live.
+          setContent(article, '');
+          follow({ conversationId: id, replyId: m.replyId, lastSeq: 0, article, text: '', view }, null);
+        }
+      }
+      els.messages.scrollTop = els.messages.scrollHeight;
+      els.input.focus();
+    } catch (error) {
+      if (view === state.view) showError(error);
+    }
+  }
+
+  async function newConversation() {
+    clearError();
+    els.newConversation.disabled = true;
+    try {
+      const response = await request(API, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({}),
+      });
+      const created = await response.json();
+      remember({ id: created.id, title: created.title, createdAt: created.createdAt, updatedAt: created.createdAt,
+        messageCount: 0, lastMessage: null });
+      await selectConversation(created.id);
+      return created.id;
+    } catch (error) {
+      showError(error);
+      return null;
+    } finally {
+      els.newConversation.disabled = false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Sending and streaming
+
+  async function postMessage(conversationId, content, idempotencyKey) {
+    // The same Idempotency-Key on every attempt: a retry after a lost answer returns the original message and reply.
+    for (let attempt = 1; ; attempt++) {
+      try {
+        const response = await fetch(`${API}/${encodeURIComponent(conversationId)}/messages`, {
+          method: 'POST',
+          headers: {
+            'Content-Type': 'application/json',
+            Accept: 'text/event-stream',
+            'Idempotency-Key': idempotencyKey,
+          },
+          body: JSON.stringify({ content }),
+        });
+        if (response.ok) return response;
+        const problem = await problemOf(response);
+        if (attempt >= POST_ATTEMPTS || (response.status < 500 && response.status !== 429)) throw problem;
+        const retryAfter = Number(response.headers.get('Retry-After'));
+        await delay(retryAfter > 0 ? retryAfter * 1000 : backoff(attempt));
+      } catch (error) {
+        if (error instanceof ProblemError || attempt >= POST_ATTEMPTS) {
+          throw error instanceof ProblemError ? error
+            : new ProblemError({ title: 'Network error', detail: 'The message could not be sent.' }, 0);
+        }
+        await delay(backoff(attempt));
+      }
+    }
+  }
+
+  async function send(content) {
+    clearError();
+    let conversationId = state.currentId;
+    if (!conversationId) conversationId = await newConversation();
+    if (!conversationId) return;
+    const view = state.view;
+
+    const question = messageElement('user');
+    setContent(question, content);
+    setStatus(question, 'sending');
+    addMessage(question);
+    const answer = messageElement('assistant');
+    setStatus(answer, 'queued');
+    addMessage(answer);
+    touch(conversationId, content, 1);
+
+    let response;
+    try {
+      response = await postMessage(conversationId, content, uuid());
+    } catch (error) {
+      setStatus(question, 'failed');
+      answer.remove();
+      showError(error);
+      els.input.value = els.input.value || content;
+      return;
+    }
+    const replyId = response.headers.get('X-Reply-Id');
+    question.dataset.messageId = response.headers.get('X-Message-Id') || '';
+    setStatus(question, 'accepted');
+    answer.dataset.replyId = replyId || '';
+    await follow({ conversationId, replyId, lastSeq: 0, article: answer, text: '', view }, response);
+  }
+
+  /**
+   * Reads a reply's events from {@code response} (or, when it is null or breaks off, from the stream endpoint with
+   * Last-Event-ID set to the last sequence number received) until its done event.
+   */
+  async function follow(reply, response) {
+    let finished = false;
+    if (response) {
+      try {
+        finished = await readEvents(response, reply);
+      } catch (_) { /* connection dropped: resume below */ }
+    }
+    for (let attempt = 1; !finished && attempt <= RESUME_ATTEMPTS; attempt++) {
+      if (response || attempt > 1) {
+        if (reply.view === state.view) setConnection('Connection lost, resuming…');
+        await delay(backoff(attempt));
+      }
+      try {
+        const resumed = await fetch(
+          `${API}/${encodeURIComponent(reply.conversationId)}/replies/${encodeURIComponent(reply.replyId)}/stream`,
+          { headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(reply.lastSeq) } });
+        if (!resumed.ok) {
+          const problem = await problemOf(resumed);
+          if (resumed.status >= 400 && resumed.status < 500) {
+            showError(problem);
+            break;
+          }
+          continue;
+        }
+        if (reply.view === state.view) setConnection(null);
+        finished = await readEvents(resumed, reply);
+      } catch (_) { /* try again */ }
+    }
+    if (reply.view === state.view) setConnection(null);
+    if (!finished) {
+      setStatus(reply.article, 'interrupted', 'The connection to the server was lost. Reload to see the rest.');
+    }
+  }
+
+  /** Parses one server-sent-events response; resolves true once the reply's done event arrived. */
+  async function readEvents(response, reply) {
+    const reader = response.body.getReader();
+    const decoder = new TextDecoder();
+    let buffer = '';
+    try {
+      for (;;) {
+        const { value, done } = await reader.read();
+        if (done) return false;
+        buffer += decoder.decode(value, { stream: true }).replace(/\r\n?/g, '\n');
+        let end;
+        while ((end = buffer.indexOf('\n\n')) >= 0) {
+          const block = buffer.slice(0, end);
+          buffer = buffer.slice(end + 2);
+          const event = parseEvent(block);
+          if (event && handleEvent(event, reply)) return true;
+        }
+      }
+    } finally {
+      reader.cancel().catch(() => {});
+    }
+  }
+
+  function parseEvent(block) {
+    let name = 'message';
+    let id = null;
+    const data = [];
+    for (const line of block.split('\n')) {
+      if (line === '' || line.startsWith(':')) continue; // comments are keep-alives
+      const colon = line.indexOf(':');
+      const field = colon < 0 ? line : line.slice(0, colon);
+      let value = colon < 0 ? '' : line.slice(colon + 1);
+      if (value.startsWith(' ')) value = value.slice(1);
+      if (field === 'event') name = value;
+      else if (field === 'data') data.push(value);
+      else if (field === 'id') id = value;
+    }
+    return data.length ? { name, id, data: JSON.parse(data.join('\n')) } : null;
+  }
+
+  function handleEvent(event, reply) {
+    const { article } = reply;
+    switch (event.name) {
+      case 'accepted':
+        reply.replyId = event.data.replyId;
+        article.dataset.replyId = event.data.replyId;
+        return false;
+      case 'delta':
+        if (event.data.seq <= reply.lastSeq) return false; // already shown
+        reply.lastSeq = event.data.seq;
+        reply.text += event.data.text;
+        if (article.dataset.status !== 'generating') setStatus(article, 'generating');
+        {
+          const stick = nearBottom();
+          appendContent(article, event.data.text);
+          if (stick) els.messages.scrollTop = els.messages.scrollHeight;
+        }
+        return false;
+      case 'done': {
+        const d = event.data;
+        article.dataset.messageId = d.replyId;
+        setStatus(article, d.status, d.status === 'interrupted' ? d.reason : null);
+        showDetails(article, d);
+        touch(reply.conversationId, reply.text || undefined, 1);
+        return true;
+      }
+      case 'error':
+        throw new Error(event.data.detail || 'stream interrupted');
+      default:
+        return false;
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Wiring
+
+  function updateSendButton() {
+    els.send.disabled = els.input.value.trim() === '';
+  }
+
+  function autosize() {
+    els.input.style.height = 'auto';
+    els.input.style.height = `${Math.min(els.input.scrollHeight, 200)}px`;
+  }
+
+  els.composer.addEventListener('submit', (event) => {
+    event.preventDefault();
+    const content = els.input.value;
+    if (content.trim() === '') return;
+    els.input.value = '';
+    autosize();
+    updateSendButton();
+    send(content);
+  });
+  els.input.addEventListener('keydown', (event) => {
+    if (event.key === 'Enter' && !event.shiftKey && !event.isComposing) {
+      event.preventDefault();
+      els.composer.requestSubmit();
+    }
+  });
+  els.input.addEventListener('input', () => {
+    autosize();
+    updateSendButton();
+  });
+  els.newConversation.addEventListener('click', () => newConversation());
+  els.errorDismiss.addEventListener('click', clearError);
+
+  async function start() {
+    els.input.disabled = false;
+    updateSendButton();
+    await loadConversations();
+    const match = /^#\/c\/(.+)$/.exec(location.hash);
+    if (match) await selectConversation(decodeURIComponent(match[1]));
+    document.body.dataset.ready = 'true';
+  }
+
+  start();
+})();

@@ -1,0 +1,98 @@
+// Drives the chat page in Debian's Chromium like a person would: create a conversation, send a message, watch the
+// reply stream in, check the finished state, take a screenshot.
+//
+//   node chat-page.mjs <page-url> <screenshot.png>
+//
+// Exit code 0 when every check passed; 1 (with the reason on stderr, and a screenshot of the failure) otherwise.
+// Run by ChatPageIT; needs `npm install --prefix http-edge/src/test/browser` and `apt-get install chromium`.
+import { chromium } from 'playwright-core';
+
+const [url, screenshot] = process.argv.slice(2);
+if (!url || !screenshot) {
+  console.error('usage: node chat-page.mjs <page-url> <screenshot.png>');
+  process.exit(2);
+}
+
+const QUESTION = 'Where is my order 12345?';
+const EXPECTED = `Echo: ${QUESTION}`;
+
+function check(condition, message) {
+  if (!condition) throw new Error(message);
+}
+
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
+  headless: true,
+  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
+    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+});
+let page;
+try {
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
+  const problems = [];
+  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
+  page.on('console', (message) => {
+    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
+  });
+  page.setDefaultTimeout(15_000);
+
+  await page.goto(url);
+  await page.waitForSelector('body[data-ready="true"]');
+  const listedBefore = await page.locator('.conversation-item').count();
+
+  // A new conversation is created, selected and listed.
+  await page.click('#new-conversation');
+  await page.waitForSelector('.conversation-item[aria-current="true"]');
+  check(await page.locator('.conversation-item').count() === listedBefore + 1, 'the new conversation is listed');
+  await page.waitForFunction(() => document.getElementById('conversation-title').textContent === 'New conversation');
+
+  // Record every state the reply's text goes through, to prove it streams in rather than appearing at once.
+  await page.evaluate(() => {
+    window.replyStates = [];
+    new MutationObserver(() => {
+      const replies = document.querySelectorAll('.message.assistant .content');
+      const last = replies[replies.length - 1];
+      if (last && window.replyStates[window.replyStates.length - 1] !== last.textContent) {
+        window.replyStates.push(last.textContent);
+      }
+    }).observe(document.getElementById('messages'), { subtree: true, childList: true, characterData: true });
+  });
+
+  await page.fill('#message-input', QUESTION);
+  await page.click('#send');
+  await page.waitForSelector('.message.user');
+  check((await page.locator('.message.user .content').last().textContent()) === QUESTION, 'the question is shown');
+  const reply = page.locator('.message.assistant[data-status="completed"]').last();
+  await reply.waitFor();
+
+  const text = await reply.locator('.content').textContent();
+  check(text === EXPECTED, `the reply reads "${EXPECTED}", not "${text}"`);
+  const states = await page.evaluate(() => window.replyStates);
+  const partial = states.filter((s) => s.length > 0 && s.length < EXPECTED.length && EXPECTED.startsWith(s));
+  check(partial.length >= 2, `the reply appeared in steps (saw ${JSON.stringify(states)})`);
+  const details = await reply.locator('.details').textContent();
+  check(details.includes('scripted') && /\d+(\.\d)? (ms|s)/.test(details), `model and latency shown: "${details}"`);
+  check(await reply.locator('.badge').isHidden(), 'no warning badge on a completed reply');
+  check(await page.locator('#error').isHidden(), 'no error shown');
+  check((await page.textContent('#send')) === 'Send', 'the send button is back');
+
+  // A reply the model breaks off is kept, and marked as interrupted with the reason.
+  await page.fill('#message-input', 'And the refund? [fail]');
+  await page.press('#message-input', 'Enter');
+  const broken = page.locator('.message.assistant[data-status="interrupted"]').last();
+  await broken.waitFor();
+  check((await broken.locator('.badge').textContent()) === 'Interrupted', 'an interrupted badge is shown');
+  const reason = await broken.locator('.reason').textContent();
+  check(reason.includes('model provider is unavailable'), `the reason is shown: "${reason}"`);
+  check((await broken.locator('.content').textContent()).startsWith('Echo:'), 'the partial text is kept');
+  check(problems.length === 0, `no errors in the page: ${problems.join('; ')}`);
+
+  await page.screenshot({ path: screenshot });
+  console.log(JSON.stringify({ ok: true, reply: text, details, steps: partial.length }));
+} catch (error) {
+  console.error(`FAILED: ${error.message}`);
+  if (page) await page.screenshot({ path: screenshot }).catch(() => {});
+  process.exitCode = 1;
+} finally {
+  await browser.close();
+}
