@@ -1,0 +1,11 @@
+package io.voicehelper.cluster;
+
+/** Starts a VoiceHelper node with the configuration on the classpath and in the environment. */
+public final class Main {
+
+  private Main() {}
+
+  public static void main(String[] args) {
+    Node.start(Node.loadConfig());
+  }
+}

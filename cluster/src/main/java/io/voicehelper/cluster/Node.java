@@ -1,0 +1,90 @@
+package io.voicehelper.cluster;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.voicehelper.edge.http.ChatPageRoutes;
+import io.voicehelper.edge.http.ConversationRoutes;
+import io.voicehelper.edge.http.EdgeRoutes;
+import io.voicehelper.edge.http.EdgeSettings;
+import io.voicehelper.edge.http.HttpServer;
+import io.voicehelper.entities.conversation.ConversationDirectory;
+import io.voicehelper.entities.conversation.ConversationEntity;
+import io.voicehelper.entities.conversation.ConversationSettings;
+import io.voicehelper.entities.conversation.ReplyGenerator;
+import io.voicehelper.entities.conversation.Summarizer;
+import io.voicehelper.entities.conversation.TokenEstimator;
+import io.voicehelper.streams.generation.Generation;
+import io.voicehelper.streams.generation.GenerationSettings;
+import io.voicehelper.streams.projection.ConversationSummaryProjection;
+import io.voicehelper.streams.projection.JdbcConversationDirectory;
+import javax.sql.DataSource;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.actor.typed.Behavior;
+import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.actor.typed.javadsl.Behaviors;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.management.cluster.bootstrap.ClusterBootstrap;
+import org.apache.pekko.management.javadsl.PekkoManagement;
+
+/**
+ * The composition root: one node of the VoiceHelper cluster. Every node runs the same program; Cluster Bootstrap
+ * makes them find each other, and this is the only place where ports meet their adapters.
+ */
+public final class Node {
+
+  /** The actor system's name: every node of one cluster must use the same. */
+  public static final String SYSTEM_NAME = "voicehelper";
+
+  private Node() {}
+
+  /** The configuration from the classpath ({@code application.conf} or {@code -Dconfig.resource}) and environment. */
+  public static Config loadConfig() {
+    return withDatabase(ConfigFactory.load());
+  }
+
+  /** As {@link #loadConfig()}, with {@code overrides} (HOCON) on top; for tests and tools. */
+  public static Config loadConfig(String overrides) {
+    return withDatabase(ConfigFactory.load(
+        ConfigFactory.parseString(overrides).withFallback(ConfigFactory.parseResourcesAnySyntax("application"))));
+  }
+
+  private static Config withDatabase(Config config) {
+    return DatabaseSettings.fromConfig(config).pluginOverrides().withFallback(config);
+  }
+
+  /** Migrates the database, then starts the node. */
+  public static ActorSystem<Void> start(Config config) {
+    Database.migrate(DatabaseSettings.fromConfig(config));
+    return ActorSystem.create(guardian(), SYSTEM_NAME, config);
+  }
+
+  private static Behavior<Void> guardian() {
+    return Behaviors.setup(context -> {
+      ActorSystem<Void> system = context.getSystem();
+      Config config = system.settings().config();
+
+      PekkoManagement.get(system).start();
+      ClusterBootstrap.get(system).start();
+
+      DataSource dataSource = Database.get(system).dataSource();
+      GenerationSettings generationSettings = GenerationSettings.fromConfig(config.getConfig("voicehelper.llm"));
+      ReplyGenerator generator = Generation.replyGenerator(generationSettings, system);
+      Summarizer summarizer = Generation.summarizer(generationSettings, system);
+      ConversationEntity.init(system,
+          ConversationSettings.fromConfig(config.getConfig("voicehelper.conversation")),
+          generator, summarizer, TokenEstimator.HEURISTIC);
+
+      ConversationSummaryProjection.init(system, dataSource, "jdbc-read-journal");
+      ConversationDirectory directory = new JdbcConversationDirectory(dataSource,
+          system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.blocking-jdbc-dispatcher")));
+
+      EdgeSettings edgeSettings = EdgeSettings.fromConfig(config.getConfig("voicehelper.http"));
+      HttpServer.start(system,
+          EdgeRoutes.seal(
+              new ConversationRoutes(system, ClusterSharding.get(system), directory, edgeSettings).route(),
+              new ChatPageRoutes().route()),
+          edgeSettings);
+      return Behaviors.empty();
+    });
+  }
+}

@@ -1,0 +1,142 @@
+package io.voicehelper.cluster;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.io.UncheckedIOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.BlockingQueue;
+import java.util.concurrent.LinkedBlockingQueue;
+import java.util.concurrent.TimeUnit;
+
+/** HTTP and SSE client helpers for tests that drive whole nodes through their public API. */
+final class NodeTestSupport {
+
+  static final ObjectMapper JSON = new ObjectMapper();
+  static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+
+  private NodeTestSupport() {}
+
+  static int freePort() {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  record Response(int status, JsonNode body, HttpResponse<String> raw) {}
+
+  static Response post(String url, String json) throws Exception {
+    HttpResponse<String> response = HTTP.send(
+        HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(60))
+            .header("Content-Type", "application/json")
+            .header("Accept", "application/json")
+            .POST(HttpRequest.BodyPublishers.ofString(json))
+            .build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new Response(response.statusCode(), parse(response.body()), response);
+  }
+
+  static Response get(String url) throws Exception {
+    HttpResponse<String> response = HTTP.send(
+        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new Response(response.statusCode(), parse(response.body()), response);
+  }
+
+  private static JsonNode parse(String body) throws IOException {
+    return body == null || body.isBlank() ? JSON.nullNode() : JSON.readTree(body);
+  }
+
+  /** One server-sent event. */
+  record SseEvent(String event, String id, JsonNode data) {}
+
+  /** An SSE stream read on its own thread; the test takes events with a timeout. */
+  static final class SseStream implements AutoCloseable {
+    private static final SseEvent END = new SseEvent("__end__", null, null);
+    private final BlockingQueue<SseEvent> events = new LinkedBlockingQueue<>();
+    private final InputStream body;
+    final HttpResponse<InputStream> response;
+
+    private SseStream(HttpResponse<InputStream> response) {
+      this.response = response;
+      this.body = response.body();
+      Thread reader = new Thread(this::read, "sse-reader");
+      reader.setDaemon(true);
+      reader.start();
+    }
+
+    static SseStream open(HttpRequest.Builder request) throws Exception {
+      HttpResponse<InputStream> response = HTTP.send(
+          request.header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+      return new SseStream(response);
+    }
+
+    static SseStream post(String url, String json) throws Exception {
+      return open(HttpRequest.newBuilder(URI.create(url))
+          .header("Content-Type", "application/json")
+          .POST(HttpRequest.BodyPublishers.ofString(json)));
+    }
+
+    private void read() {
+      try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+        String event = "message";
+        String id = null;
+        StringBuilder data = new StringBuilder();
+        String line;
+        while ((line = reader.readLine()) != null) {
+          if (line.isEmpty()) {
+            if (data.length() > 0) events.add(new SseEvent(event, id, JSON.readTree(data.toString())));
+            event = "message";
+            id = null;
+            data.setLength(0);
+          } else if (line.startsWith("event:")) {
+            event = line.substring(6).strip();
+          } else if (line.startsWith("id:")) {
+            id = line.substring(3).strip();
+          } else if (line.startsWith("data:")) {
+            if (data.length() > 0) data.append('\n');
+            data.append(line.substring(5).stripLeading());
+          }
+        }
+      } catch (IOException e) {
+        // The connection broke: the stream simply ends, like a client sees it.
+      } finally {
+        events.add(END);
+      }
+    }
+
+    /** The next event, or null when the stream ended. */
+    SseEvent next(Duration timeout) throws InterruptedException {
+      SseEvent event = events.poll(timeout.toMillis(), TimeUnit.MILLISECONDS);
+      if (event == null) throw new AssertionError("no SSE event within " + timeout);
+      return event == END ? null : event;
+    }
+
+    /** Every event until the stream ends. */
+    List<SseEvent> rest(Duration timeout) throws InterruptedException {
+      List<SseEvent> all = new ArrayList<>();
+      SseEvent event;
+      while ((event = next(timeout)) != null) all.add(event);
+      return all;
+    }
+
+    @Override
+    public void close() throws IOException {
+      body.close();
+    }
+  }
+}
