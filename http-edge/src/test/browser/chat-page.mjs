@@ -85,9 +85,27 @@ try {
   const reason = await broken.locator('.reason').textContent();
   check(reason.includes('model provider is unavailable'), `the reason is shown: "${reason}"`);
   check((await broken.locator('.content').textContent()).startsWith('Echo:'), 'the partial text is kept');
-  check(problems.length === 0, `no errors in the page: ${problems.join('; ')}`);
-
   await page.screenshot({ path: screenshot });
+
+  // A Send right after "New conversation", before the creation has answered, goes to that one new conversation.
+  const listedNow = await page.locator('.conversation-item').count();
+  // A slow server: the creation answers only after the question has been typed and sent.
+  await page.route('**/api/v1/conversations', async (route) => {
+    if (route.request().method() === 'POST') await new Promise((resolve) => setTimeout(resolve, 700));
+    await route.continue();
+  });
+  await page.click('#new-conversation');
+  await page.fill('#message-input', 'Hurried question');
+  await page.click('#send');
+  await page.locator('.message.assistant[data-status="completed"] .content', { hasText: 'Echo: Hurried question' })
+    .waitFor();
+  const listedAfter = await page.locator('.conversation-item').count();
+  check(listedAfter === listedNow + 1, `exactly one conversation was created (${listedNow} before, ${listedAfter} after)`);
+  check(await page.locator('.message.user').count() === 1, 'the new conversation shows only its own question');
+  check(await page.locator('#welcome').isHidden(), 'the welcome text is hidden once there are messages');
+  const current = await page.locator('.conversation-item[aria-current="true"] .item-snippet').textContent();
+  check(current.startsWith('Echo: Hurried') || current.startsWith('Hurried'), `the selected item is it: "${current}"`);
+  check(problems.length === 0, `no errors in the page: ${problems.join('; ')}`);
   console.log(JSON.stringify({ ok: true, reply: text, details, steps: partial.length }));
 } catch (error) {
   console.error(`FAILED: ${error.message}`);

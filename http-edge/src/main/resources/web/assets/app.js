@@ -28,6 +28,7 @@
     conversations: new Map(), // id -> {id, title, createdAt, updatedAt, messageCount, lastMessage}
     currentId: null,
     view: 0, // bumped on every switch, so late answers for another conversation are dropped
+    creating: null, // the conversation being created, while its POST is in flight
   };
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -306,6 +307,14 @@
   }
 
   async function newConversation() {
+    // One creation at a time: a Send clicked while it is in flight goes to the conversation being created.
+    if (!state.creating) {
+      state.creating = createConversation().finally(() => { state.creating = null; });
+    }
+    return state.creating;
+  }
+
+  async function createConversation() {
     clearError();
     els.newConversation.disabled = true;
     try {
@@ -360,7 +369,7 @@
 
   async function send(content) {
     clearError();
-    let conversationId = state.currentId;
+    let conversationId = state.creating ? await state.creating : state.currentId;
     if (!conversationId) conversationId = await newConversation();
     if (!conversationId) return;
     const view = state.view;

@@ -25,7 +25,8 @@ public interface TokenEstimator {
         return cjk + (other + 3) / 4;
       };
 
-  private static boolean isCjk(int codePoint) {
+  /** Whether the code point is Chinese, Japanese or Korean script, CJK punctuation or a full-width form. */
+  static boolean isCjk(int codePoint) {
     Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
     return script == Character.UnicodeScript.HAN
         || script == Character.UnicodeScript.HIRAGANA

@@ -160,6 +160,13 @@ class ConversationEntityTest {
     return result.reply().getValue();
   }
 
+  /** A client of the reply stream that the test pulls from. */
+  private static TestSubscriber.Probe<ReplyEvent> subscribe(
+      EventSourcedBehaviorTestKit<Command, Event, State> kit, String replyId, long afterSeq) {
+    return streamRef(kit, replyId, afterSeq).getSource()
+        .runWith(TestSink.probe(testKit.system().classicSystem()), testKit.system());
+  }
+
   private static String text(List<ReplyEvent> events) {
     return events.stream()
         .filter(e -> e instanceof ReplyEvent.Delta)
@@ -364,18 +371,14 @@ class ConversationEntityTest {
     Accepted accepted = send(kit, "tell me", null);
     var call = generator.nextCall(WAIT);
 
-    TestSubscriber.Probe<ReplyEvent> first =
-        streamRef(kit, accepted.replyId(), 0).getSource().runWith(TestSink.probe(testKit.system().classicSystem()),
-            testKit.system());
+    TestSubscriber.Probe<ReplyEvent> first = subscribe(kit, accepted.replyId(), 0);
     first.request(10);
     call.token("one ").token("two ");
     assertEquals(new ReplyEvent.Delta(1, "one "), first.expectNext());
     assertEquals(new ReplyEvent.Delta(2, "two "), first.expectNext());
     first.cancel();
 
-    TestSubscriber.Probe<ReplyEvent> resumed =
-        streamRef(kit, accepted.replyId(), 2).getSource().runWith(TestSink.probe(testKit.system().classicSystem()),
-            testKit.system());
+    TestSubscriber.Probe<ReplyEvent> resumed = subscribe(kit, accepted.replyId(), 2);
     resumed.request(10);
     call.token("three").finish("m", 1, 3);
     assertEquals(new ReplyEvent.Delta(3, "three"), resumed.expectNext());
@@ -416,9 +419,7 @@ class ConversationEntityTest {
     create(kit);
     Accepted accepted = send(kit, "question", null);
     var call = generator.nextCall(WAIT);
-    TestSubscriber.Probe<ReplyEvent> client =
-        streamRef(kit, accepted.replyId(), 0).getSource().runWith(TestSink.probe(testKit.system().classicSystem()),
-            testKit.system());
+    TestSubscriber.Probe<ReplyEvent> client = subscribe(kit, accepted.replyId(), 0);
     client.request(10);
     call.token("partial ").token("text");
     client.expectNext(new ReplyEvent.Delta(1, "partial "), new ReplyEvent.Delta(2, "text"));
@@ -445,9 +446,7 @@ class ConversationEntityTest {
     create(kit);
     Accepted accepted = send(kit, "long answer please", null);
     var call = generator.nextCall(WAIT);
-    TestSubscriber.Probe<ReplyEvent> client =
-        streamRef(kit, accepted.replyId(), 0).getSource().runWith(TestSink.probe(testKit.system().classicSystem()),
-            testKit.system());
+    TestSubscriber.Probe<ReplyEvent> client = subscribe(kit, accepted.replyId(), 0);
     client.request(1);
     call.token("so far");
     client.expectNext();
@@ -467,16 +466,12 @@ class ConversationEntityTest {
     create(kit);
     Accepted accepted = send(kit, "question", null);
     var call = generator.nextCall(WAIT);
-    TestSubscriber.Probe<ReplyEvent> client =
-        streamRef(kit, accepted.replyId(), 0).getSource().runWith(TestSink.probe(testKit.system().classicSystem()),
-            testKit.system());
+    TestSubscriber.Probe<ReplyEvent> client = subscribe(kit, accepted.replyId(), 0);
     client.request(1);
     call.token("a");
     client.expectNext();
     client.cancel();
-    TestSubscriber.Probe<ReplyEvent> back =
-        streamRef(kit, accepted.replyId(), 1).getSource().runWith(TestSink.probe(testKit.system().classicSystem()),
-            testKit.system());
+    TestSubscriber.Probe<ReplyEvent> back = subscribe(kit, accepted.replyId(), 1);
     back.request(5);
     call.token("b").finish("m", 1, 2);
     assertEquals(new ReplyEvent.Delta(2, "b"), back.expectNext());

@@ -1,5 +1,6 @@
 package io.voicehelper.streams.generation.internal;
 
+import io.voicehelper.entities.conversation.TokenEstimator;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -10,13 +11,7 @@ public final class Texts {
 
   /** Whether the code point is Chinese, Japanese or Korean script, CJK punctuation or a full-width form. */
   public static boolean isCjk(int codePoint) {
-    Character.UnicodeScript script = Character.UnicodeScript.of(codePoint);
-    return script == Character.UnicodeScript.HAN
-        || script == Character.UnicodeScript.HIRAGANA
-        || script == Character.UnicodeScript.KATAKANA
-        || script == Character.UnicodeScript.HANGUL
-        || (codePoint >= 0x3000 && codePoint <= 0x303F)
-        || (codePoint >= 0xFF00 && codePoint <= 0xFFEF);
+    return TokenEstimator.isCjk(codePoint);
   }
 
   /** Whether the text has any Han character (then it is answered in Chinese). */
