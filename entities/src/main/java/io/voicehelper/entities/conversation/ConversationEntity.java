@@ -578,9 +578,9 @@ public final class ConversationEntity
     CommandHandlerWithReplyBuilder<Command, Event, State> builder = newCommandHandlerWithReplyBuilder();
     builder.forStateType(Empty.class)
         .onCommand(Create.class, this::onCreate)
-        .onCommand(SendMessage.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.NOT_FOUND.reply("conversation")))
-        .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.NOT_FOUND.reply("conversation")))
-        .onCommand(StreamReply.class, (s, c) -> Effect().reply(c.replyTo(), Rejection.NOT_FOUND.reply("conversation")))
+        .onCommand(SendMessage.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(Get.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(StreamReply.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(IdleTimeout.class, (s, c) -> passivate())
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
         .onAnyCommand(c -> Effect().noReply());
@@ -602,6 +602,12 @@ public final class ConversationEntity
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply());
 
     return builder.build();
+  }
+
+  /** An id nobody created: answer, and leave memory at once rather than after the idle timeout. */
+  private <T> ReplyEffect<Event, State> notFound(ActorRef<StatusReply<T>> replyTo) {
+    shard.ifPresent(s -> s.tell(new ClusterSharding.Passivate<>(context.getSelf())));
+    return Effect().reply(replyTo, Rejection.NOT_FOUND.reply("conversation"));
   }
 
   private ReplyEffect<Event, State> onCreate(Empty state, Create cmd) {
