@@ -5,6 +5,7 @@ import com.typesafe.config.ConfigFactory;
 import io.voicehelper.edge.http.ChatPageRoutes;
 import io.voicehelper.edge.http.ConversationRoutes;
 import io.voicehelper.edge.http.EdgeRoutes;
+import io.voicehelper.edge.http.EdgeSecurity;
 import io.voicehelper.edge.http.EdgeSettings;
 import io.voicehelper.edge.http.HttpServer;
 import io.voicehelper.entities.conversation.ConversationDirectory;
@@ -80,7 +81,7 @@ public final class Node {
 
       EdgeSettings edgeSettings = EdgeSettings.fromConfig(config.getConfig("voicehelper.http"));
       HttpServer.start(system,
-          EdgeRoutes.seal(
+          EdgeRoutes.seal(EdgeSecurity.fromConfig(config.getConfig("voicehelper.http.security")),
               new ConversationRoutes(system, ClusterSharding.get(system), directory, edgeSettings).route(),
               new ChatPageRoutes().route()),
           edgeSettings);

@@ -708,7 +708,9 @@ public final class ConversationEntity
     if (finished.isPresent()) {
       Message m = finished.get();
       List<ReplyEvent> events = new ArrayList<>();
-      for (int i = (int) afterSeq; i < m.chunkEnds().size(); i++) events.add(new ReplyEvent.Delta(i + 1, m.chunk(i)));
+      for (long seq = afterSeq + 1; seq <= m.chunkEnds().size(); seq++) {
+        events.add(new ReplyEvent.Delta(seq, m.chunk((int) seq - 1)));
+      }
       events.add(new ReplyEvent.Done(m.inReplyTo(), m.id(), m.status(), m.reason(), m.model(), m.inputTokens(),
           m.outputTokens(), m.latencyMillis(), m.chunkEnds().size()));
       return events;

@@ -221,6 +221,13 @@ class ConversationEntityTest {
     assertEquals(3, done.lastSeq());
     assertEquals(accepted.messageId(), done.messageId());
 
+    // A position past the end (even past the int range) gives only the end.
+    for (long past : List.of(3L, 2_147_483_648L, 4_294_967_297L)) {
+      List<ReplyEvent> none = streamAll(kit, accepted.replyId(), past);
+      assertEquals(1, none.size(), "after " + past);
+      assertInstanceOf(ReplyEvent.Done.class, none.get(0));
+    }
+
     // Resuming a finished reply after chunk 1 gives the rest, with the same numbers.
     List<ReplyEvent> rest = streamAll(kit, accepted.replyId(), 1);
     assertEquals(" hello there", text(rest));

@@ -215,11 +215,12 @@ public final class ConversationRoutes extends AllDirectives {
           if (failure != null && ProblemHandling.unwrap(failure) instanceof TimeoutException) {
             throw ProblemException.of(504, "reply-timeout", "Reply not finished in time",
                     "The reply did not finish within " + settings.jsonReplyTimeout().toSeconds()
-                        + " s. It goes on: stream the rest from streamUrl with Last-Event-ID 0.")
+                        + " s. It is still being written: stream it from streamUrl with Last-Event-ID 0 soon, or it is"
+                        + " stopped and kept as interrupted.")
                 .with("streamUrl", streamUrl);
           }
           if (failure != null || collected.done == null) {
-            throw ProblemException.of(503, "stream-interrupted", "Reply stream interrupted",
+            throw ProblemException.of(503, "stream-interrupted", "Stream interrupted",
                     "The reply stream was interrupted. Stream the rest from streamUrl with Last-Event-ID 0.")
                 .with("streamUrl", streamUrl)
                 .withRetryAfter(Duration.ofSeconds(1));
