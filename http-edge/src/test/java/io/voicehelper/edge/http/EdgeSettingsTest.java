@@ -17,7 +17,7 @@ class EdgeSettingsTest {
     EdgeSettings settings = EdgeSettings.fromConfig(ConfigFactory.defaultReference().getConfig("voicehelper.http"));
     assertEquals("0.0.0.0", settings.host());
     assertEquals(8080, settings.port());
-    assertEquals(64 * 1024, settings.maxBodyBytes());
+    assertEquals(128 * 1024, settings.maxBodyBytes());
     assertEquals(32000, settings.maxMessageLength());
     assertEquals(200, settings.maxTitleLength());
     assertEquals(20, settings.maxJsonDepth());
@@ -25,14 +25,13 @@ class EdgeSettingsTest {
     assertEquals(256, settings.sseBufferSize());
     assertEquals(Duration.ofSeconds(30), settings.sseSlowConsumerTimeout());
     assertEquals(Duration.ofSeconds(90), settings.jsonReplyTimeout());
-    assertEquals("public", settings.defaultTenant());
     assertEquals(20, settings.listDefaultLimit());
     assertEquals(100, settings.listMaxLimit());
   }
 
   @Test
   void nonsenseIsRefusedAtStartUp() {
-    Config bad = ConfigFactory.parseString("default-tenant = \"a|b\"")
+    Config bad = ConfigFactory.parseString("sse.buffer-size = 0")
         .withFallback(ConfigFactory.defaultReference().getConfig("voicehelper.http"));
     assertThrows(IllegalArgumentException.class, () -> EdgeSettings.fromConfig(bad));
   }

@@ -65,9 +65,9 @@ class ErrorResponsesTest {
 
   @Test
   void aBodyOverTheLimitIs413WhetherItsLengthIsDeclaredOrNot() throws Exception {
-    String big = "{\"content\":\"" + "x".repeat(70 * 1024) + "\"}";
+    String big = "{\"content\":\"" + "x".repeat(140 * 1024) + "\"}";
     JsonNode declared = assertProblem(kit.postJson(messages(), big), 413);
-    assertEquals(64 * 1024, declared.get("maxBytes").asLong());
+    assertEquals(128 * 1024, declared.get("maxBytes").asLong());
 
     // Chunked, so the size is only found out while reading.
     HttpResponse<String> chunked = kit.send(kit.request(messages())

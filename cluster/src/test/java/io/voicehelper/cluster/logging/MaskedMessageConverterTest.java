@@ -1,0 +1,44 @@
+package io.voicehelper.cluster.logging;
+
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import ch.qos.logback.classic.AsyncAppender;
+import ch.qos.logback.classic.Level;
+import ch.qos.logback.classic.Logger;
+import ch.qos.logback.classic.LoggerContext;
+import ch.qos.logback.classic.joran.JoranConfigurator;
+import ch.qos.logback.classic.spi.ILoggingEvent;
+import ch.qos.logback.classic.spi.LoggingEvent;
+import ch.qos.logback.core.ConsoleAppender;
+import java.nio.charset.StandardCharsets;
+import org.junit.jupiter.api.Test;
+
+/** The node's own logback.xml masks personal data in every log line. */
+class MaskedMessageConverterTest {
+
+  @Test
+  void theNodesLogConfigurationMasksPersonalData() throws Exception {
+    LoggerContext context = new LoggerContext();
+    context.setMDCAdapter(new ch.qos.logback.classic.util.LogbackMDCAdapter());
+    JoranConfigurator configurator = new JoranConfigurator();
+    configurator.setContext(context);
+    configurator.doConfigure(getClass().getResource("/logback.xml"));
+    try {
+      Logger root = context.getLogger(Logger.ROOT_LOGGER_NAME);
+      ConsoleAppender<ILoggingEvent> console = (ConsoleAppender<ILoggingEvent>)
+          ((AsyncAppender) root.getAppender("ASYNC")).getAppender("STDOUT");
+      LoggingEvent event = new LoggingEvent(Logger.class.getName(), context.getLogger("test"), Level.INFO,
+          "login failed for alice.liu@example.com from 13812345678, id 11010519491231123X", null, null);
+
+      String line = new String(console.getEncoder().encode(event), StandardCharsets.UTF_8);
+
+      assertTrue(line.contains("a***@example.com"), line);
+      assertFalse(line.contains("alice.liu"), line);
+      assertFalse(line.contains("13812345678"), line);
+      assertFalse(line.contains("11010519491231123X"), line);
+    } finally {
+      context.stop();
+    }
+  }
+}
