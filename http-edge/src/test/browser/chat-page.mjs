@@ -1,5 +1,5 @@
-// Drives the chat page in Debian's Chromium like a person would: create a conversation, send a message, watch the
-// reply stream in, check the finished state, take a screenshot.
+// Drives the chat page in Debian's Chromium like a person would: sign up, create a conversation, send a message,
+// watch the reply stream in, check the finished state, take a screenshot, sign out and sign in again.
 //
 //   node chat-page.mjs <page-url> <screenshot.png>
 //
@@ -14,6 +14,8 @@ if (!url || !screenshot) {
 }
 
 const QUESTION = 'Where is my order 12345?';
+const EMAIL = `browser-${Date.now()}@example.com`;
+const PASSWORD = 'a long browser password';
 const EXPECTED = `Echo: ${QUESTION}`;
 
 function check(condition, message) {
@@ -27,22 +29,54 @@ const browser = await chromium.launch({
     '--disable-background-networking', '--disable-component-update', '--disable-sync'],
 });
 let page;
+const problems = [];
 try {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  const problems = [];
   page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
   page.on('console', (message) => {
     if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
   });
+  page.on('response', (response) => {
+    if (response.status() >= 400) {
+      problems.push(`HTTP ${response.status()} ${response.request().method()} ${response.url()} `
+        + `(auth: ${response.request().headers().authorization ? 'yes' : 'no'})`);
+    }
+  });
   page.setDefaultTimeout(15_000);
 
   await page.goto(url);
+  // Nothing but the sign-in form until signed in; the API refuses anonymous requests.
+  await page.waitForSelector('#auth-form');
+  check(await page.locator('#app').isHidden(), 'the chat is hidden before signing in');
+  const anonymous = await page.evaluate(async () => (await fetch('/api/v1/conversations')).status);
+  check(anonymous === 401, `the API refuses an anonymous request (got ${anonymous})`);
+
+  // A wrong password is refused with a readable message.
+  await page.fill('#auth-email', 'nobody@example.com');
+  await page.fill('#auth-password', 'not the right password');
+  await page.click('#auth-submit');
+  await page.waitForSelector('#auth-error:not([hidden])');
+
+  // Sign up: a new organisation and its owner.
+  await page.click('#auth-tab-signup');
+  await page.fill('#tenant-name', 'Browser Test Shop');
+  await page.fill('#auth-email', EMAIL);
+  await page.fill('#auth-password', PASSWORD);
+  await page.click('#auth-submit');
   await page.waitForSelector('body[data-ready="true"]');
+  check((await page.textContent('#account-email')) === EMAIL, 'the signed-in email is shown');
+  const stored = await page.evaluate(() => sessionStorage.getItem('voicehelper.refreshToken'));
+  check(typeof stored === 'string' && stored.length > 20, 'the refresh token is kept in sessionStorage');
+  const leaked = await page.evaluate(() => Object.keys(localStorage).length);
+  check(leaked === 0, 'nothing is written to localStorage');
   const listedBefore = await page.locator('.conversation-item').count();
+  check(await page.locator('.conversation-item', { hasText: 'Shipping question' }).count() === 0,
+    "another tenant's conversation is not listed");
 
   // A new conversation is created, selected and listed.
   await page.click('#new-conversation');
-  await page.waitForSelector('.conversation-item[aria-current="true"]');
+  await page.waitForSelector('.conversation-item[aria-current="true"], #error:not([hidden])');
+  check(await page.locator('#error').isHidden(), `no error: ${await page.textContent('#error-text')}; ${problems}`);
   check(await page.locator('.conversation-item').count() === listedBefore + 1, 'the new conversation is listed');
   await page.waitForFunction(() => document.getElementById('conversation-title').textContent === 'New conversation');
 
@@ -105,10 +139,31 @@ try {
   check(await page.locator('#welcome').isHidden(), 'the welcome text is hidden once there are messages');
   const current = await page.locator('.conversation-item[aria-current="true"] .item-snippet').textContent();
   check(current.startsWith('Echo: Hurried') || current.startsWith('Hurried'), `the selected item is it: "${current}"`);
-  check(problems.length === 0, `no errors in the page: ${problems.join('; ')}`);
+
+  // A reload stays signed in (refresh token from sessionStorage); sign-out ends the session, sign-in restores it.
+  await page.reload();
+  await page.waitForSelector('body[data-ready="true"]');
+  check((await page.textContent('#account-email')) === EMAIL, 'a reload stays signed in');
+  await page.click('#sign-out');
+  await page.waitForSelector('#auth-form');
+  check(await page.locator('#app').isHidden(), 'signed out: the chat is hidden');
+  check(await page.evaluate(() => sessionStorage.getItem('voicehelper.refreshToken')) === null,
+    'signed out: the refresh token is gone');
+  await page.click('#auth-tab-signin');
+  await page.fill('#auth-email', EMAIL);
+  await page.fill('#auth-password', PASSWORD);
+  await page.click('#auth-submit');
+  await page.waitForSelector('body[data-ready="true"]');
+  check((await page.textContent('#account-email')) === EMAIL, 'signed in again');
+  check(await page.locator('#auth').isHidden(), 'signed in again: the form is gone');
+
+  // The wrong-password attempt at the start logged a 401 in the console; that one is expected.
+  const unexpected = problems.filter((p) => !p.includes('401'));
+  check(unexpected.length === 0, `no errors in the page: ${unexpected.join('; ')}`);
   console.log(JSON.stringify({ ok: true, reply: text, details, steps: partial.length }));
 } catch (error) {
   console.error(`FAILED: ${error.message}`);
+  if (problems.length) console.error(`page problems: ${problems.join('; ')}`);
   if (page) await page.screenshot({ path: screenshot }).catch(() => {});
   process.exitCode = 1;
 } finally {

@@ -1,9 +1,13 @@
-// VoiceHelper chat page: plain JavaScript against the conversation API, no build step.
+// VoiceHelper chat page: plain JavaScript against the auth and conversation APIs, no build step.
 // Every piece of text from the server or the user goes into the page through textContent, never as HTML.
+// Tokens: the access token lives in memory only; the refresh token in sessionStorage (this tab, until it closes), so
+// a reload stays signed in. The access token is refreshed shortly before it expires and once more on any 401.
 'use strict';
 
 (() => {
   const API = '/api/v1/conversations';
+  const AUTH = '/api/v1/auth';
+  const REFRESH_KEY = 'voicehelper.refreshToken';
   const RESUME_ATTEMPTS = 6;
   const POST_ATTEMPTS = 3;
 
@@ -22,6 +26,28 @@
     composer: $('composer'),
     input: $('message-input'),
     send: $('send'),
+    app: $('app'),
+    auth: $('auth'),
+    authForm: $('auth-form'),
+    tabSignIn: $('auth-tab-signin'),
+    tabSignUp: $('auth-tab-signup'),
+    tenantRow: $('tenant-name-row'),
+    tenantName: $('tenant-name'),
+    email: $('auth-email'),
+    password: $('auth-password'),
+    authHint: $('auth-hint'),
+    authError: $('auth-error'),
+    authSubmit: $('auth-submit'),
+    accountEmail: $('account-email'),
+    signOut: $('sign-out'),
+  };
+
+  const session = {
+    accessToken: null,
+    user: null,
+    refreshTimer: null,
+    refreshing: null, // the refresh in flight, shared by every request that needs it
+    mode: 'signin',
   };
 
   const state = {
@@ -54,7 +80,7 @@
   async function request(path, options = {}) {
     let response;
     try {
-      response = await fetch(path, options);
+      response = await authFetch(path, options);
     } catch (_) {
       throw new ProblemError({ title: 'Network error', detail: 'The server could not be reached.' }, 0);
     }
@@ -73,6 +99,143 @@
     b[8] = (b[8] & 0x3f) | 0x80;
     const h = Array.from(b, (x) => x.toString(16).padStart(2, '0')).join('');
     return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+  }
+
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Authentication
+
+  function storeSession(tokens) {
+    session.accessToken = tokens.accessToken;
+    session.user = tokens.user;
+    try { sessionStorage.setItem(REFRESH_KEY, tokens.refreshToken); } catch (_) { /* storage disabled */ }
+    clearTimeout(session.refreshTimer);
+    // Refresh a little before expiry (at 80 % of the lifetime, at least 5 s ahead).
+    const lead = Math.max(5, Math.round(tokens.expiresIn * 0.2));
+    session.refreshTimer = setTimeout(() => { refreshSession().catch(() => {}); },
+      Math.max(1, tokens.expiresIn - lead) * 1000);
+    els.accountEmail.textContent = tokens.user ? tokens.user.email : '';
+  }
+
+  function clearSession() {
+    clearTimeout(session.refreshTimer);
+    session.accessToken = null;
+    session.user = null;
+    try { sessionStorage.removeItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
+  }
+
+  /** Exchanges the stored refresh token for new tokens; rejects (and signs out) when it is no longer valid. */
+  function refreshSession() {
+    if (session.refreshing) return session.refreshing;
+    let refreshToken = null;
+    try { refreshToken = sessionStorage.getItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
+    if (!refreshToken) return Promise.reject(new ProblemError({ title: 'Signed out' }, 401));
+    session.refreshing = (async () => {
+      const response = await fetch(`${AUTH}/refresh`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify({ refreshToken }),
+      });
+      if (!response.ok) {
+        const problem = await problemOf(response);
+        if (response.status === 401) {
+          clearSession();
+          showAuth('Your session has ended. Please sign in again.');
+        }
+        throw problem;
+      }
+      storeSession(await response.json());
+    })().finally(() => { session.refreshing = null; });
+    return session.refreshing;
+  }
+
+  /** fetch with the access token; on a 401 the token is refreshed once and the request sent again. */
+  async function authFetch(path, options = {}) {
+    const withToken = () => fetch(path, {
+      ...options,
+      headers: { ...(options.headers || {}), ...(session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {}) },
+    });
+    let response = await withToken();
+    if (response.status === 401) {
+      try {
+        await refreshSession();
+      } catch (_) {
+        return response;
+      }
+      response = await withToken();
+    }
+    return response;
+  }
+
+  function setAuthMode(mode) {
+    session.mode = mode;
+    const signUp = mode === 'signup';
+    els.tabSignIn.setAttribute('aria-selected', String(!signUp));
+    els.tabSignUp.setAttribute('aria-selected', String(signUp));
+    els.tenantRow.hidden = !signUp;
+    els.tenantName.required = signUp;
+    els.authHint.hidden = !signUp;
+    els.password.autocomplete = signUp ? 'new-password' : 'current-password';
+    els.authSubmit.textContent = signUp ? 'Create account' : 'Sign in';
+    els.authError.hidden = true;
+  }
+
+  function showAuth(message) {
+    els.app.hidden = true;
+    els.auth.hidden = false;
+    els.authError.hidden = !message;
+    els.authError.textContent = message || '';
+    els.password.value = '';
+    delete document.body.dataset.ready;
+    (session.mode === 'signup' ? els.tenantName : els.email).focus();
+  }
+
+  async function submitAuth(event) {
+    event.preventDefault();
+    const signUp = session.mode === 'signup';
+    const body = { email: els.email.value.trim(), password: els.password.value };
+    if (signUp) body.tenantName = els.tenantName.value.trim();
+    els.authSubmit.disabled = true;
+    els.authError.hidden = true;
+    try {
+      const response = await fetch(`${AUTH}/${signUp ? 'register' : 'login'}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      if (!response.ok) throw await problemOf(response);
+      storeSession(await response.json());
+      els.password.value = '';
+      await enterApp();
+    } catch (error) {
+      const p = error.problem || {};
+      els.authError.textContent = p.detail || p.title || 'Something went wrong. Try again.';
+      els.authError.hidden = false;
+    } finally {
+      els.authSubmit.disabled = false;
+    }
+  }
+
+  async function signOut() {
+    let refreshToken = null;
+    try { refreshToken = sessionStorage.getItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
+    try {
+      await authFetch(`${AUTH}/logout`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(refreshToken ? { refreshToken } : {}),
+      });
+    } catch (_) { /* signed out locally anyway */ }
+    clearSession();
+    state.conversations.clear();
+    state.currentId = null;
+    state.view++;
+    els.list.replaceChildren();
+    els.messages.replaceChildren(els.welcome);
+    els.welcome.hidden = false;
+    els.title.textContent = 'Start a conversation';
+    history.replaceState(null, '', location.pathname);
+    showAuth(null);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -343,7 +506,7 @@
     // The same Idempotency-Key on every attempt: a retry after a lost answer returns the original message and reply.
     for (let attempt = 1; ; attempt++) {
       try {
-        const response = await fetch(`${API}/${encodeURIComponent(conversationId)}/messages`, {
+        const response = await authFetch(`${API}/${encodeURIComponent(conversationId)}/messages`, {
           method: 'POST',
           headers: {
             'Content-Type': 'application/json',
@@ -417,7 +580,7 @@
         await delay(backoff(attempt));
       }
       try {
-        const resumed = await fetch(
+        const resumed = await authFetch(
           `${API}/${encodeURIComponent(reply.conversationId)}/replies/${encodeURIComponent(reply.replyId)}/stream`,
           { headers: { Accept: 'text/event-stream', 'Last-Event-ID': String(reply.lastSeq) } });
         if (!resumed.ok) {
@@ -545,13 +708,32 @@
   els.newConversation.addEventListener('click', () => newConversation());
   els.errorDismiss.addEventListener('click', clearError);
 
-  async function start() {
+  els.authForm.addEventListener('submit', submitAuth);
+  els.tabSignIn.addEventListener('click', () => setAuthMode('signin'));
+  els.tabSignUp.addEventListener('click', () => setAuthMode('signup'));
+  els.signOut.addEventListener('click', () => signOut());
+
+  async function enterApp() {
+    els.auth.hidden = true;
+    els.app.hidden = false;
     els.input.disabled = false;
     updateSendButton();
     await loadConversations();
     const match = /^#\/c\/(.+)$/.exec(location.hash);
     if (match) await selectConversation(decodeURIComponent(match[1]));
     document.body.dataset.ready = 'true';
+  }
+
+  async function start() {
+    setAuthMode('signin');
+    try {
+      await refreshSession(); // a reload within the tab: the stored refresh token signs in again
+    } catch (_) {
+      showAuth(null);
+      document.body.dataset.auth = 'required';
+      return;
+    }
+    await enterApp();
   }
 
   start();

@@ -8,17 +8,37 @@ import io.voicehelper.edge.http.EdgeRoutes;
 import io.voicehelper.edge.http.EdgeSecurity;
 import io.voicehelper.edge.http.EdgeSettings;
 import io.voicehelper.edge.http.HttpServer;
+import io.voicehelper.edge.http.auth.AdminRoutes;
+import io.voicehelper.edge.http.auth.AuthRoutes;
+import io.voicehelper.edge.http.auth.AuthSettings;
+import io.voicehelper.edge.http.auth.Authentication;
 import io.voicehelper.entities.conversation.ConversationDirectory;
 import io.voicehelper.entities.conversation.ConversationEntity;
 import io.voicehelper.entities.conversation.ConversationSettings;
 import io.voicehelper.entities.conversation.ReplyGenerator;
 import io.voicehelper.entities.conversation.Summarizer;
 import io.voicehelper.entities.conversation.TokenEstimator;
+import io.voicehelper.entities.identity.Accounts;
+import io.voicehelper.entities.identity.AccountsSettings;
 import io.voicehelper.streams.generation.Generation;
 import io.voicehelper.streams.generation.GenerationSettings;
 import io.voicehelper.streams.projection.ConversationSummaryProjection;
+import io.voicehelper.streams.identity.Argon2PasswordHasher;
+import io.voicehelper.streams.identity.JdbcIdentityStore;
 import io.voicehelper.streams.projection.JdbcConversationDirectory;
+import java.time.Clock;
+import java.util.concurrent.Executor;
+import io.voicehelper.edge.http.limits.LimitDirectives;
+import io.voicehelper.edge.http.limits.LimitEdgeSettings;
+import io.voicehelper.edge.http.limits.LimitsAdminRoutes;
+import io.voicehelper.entities.identity.Permission;
+import io.voicehelper.entities.limits.LimitSettings;
+import io.voicehelper.entities.limits.LimitsClient;
+import io.voicehelper.entities.limits.TenantLimiterEntity;
+import io.voicehelper.entities.limits.TenantLimitsEntity;
 import javax.sql.DataSource;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.Behavior;
 import org.apache.pekko.actor.typed.DispatcherSelector;
@@ -71,18 +91,47 @@ public final class Node {
       GenerationSettings generationSettings = GenerationSettings.fromConfig(config.getConfig("voicehelper.llm"));
       ReplyGenerator generator = Generation.replyGenerator(generationSettings, system);
       Summarizer summarizer = Generation.summarizer(generationSettings, system);
-      ConversationEntity.init(system,
-          ConversationSettings.fromConfig(config.getConfig("voicehelper.conversation")),
-          generator, summarizer, TokenEstimator.HEURISTIC);
 
       ConversationSummaryProjection.init(system, dataSource, "jdbc-read-journal");
       ConversationDirectory directory = new JdbcConversationDirectory(dataSource,
           system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.blocking-jdbc-dispatcher")));
 
+      Executor jdbc = system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.blocking-jdbc-dispatcher"));
+      Executor hashing =
+          system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.auth.password-hashing-dispatcher"));
+      Accounts accounts = new Accounts(
+          new JdbcIdentityStore(dataSource, jdbc),
+          new Argon2PasswordHasher(
+              Argon2PasswordHasher.Settings.fromConfig(config.getConfig("voicehelper.auth.password-hashing")), hashing),
+          AccountsSettings.fromConfig(config.getConfig("voicehelper.auth.accounts")),
+          Clock.systemUTC());
+      Authentication authentication = Authentication.start(system, accounts,
+          AuthSettings.fromConfig(config.getConfig("voicehelper.auth")), Clock.systemUTC());
+
+      // Limits: request rates and stream slots per tenant (in memory), token quotas (event-sourced).
+      LimitSettings limitSettings = LimitSettings.fromConfig(config.getConfig("voicehelper.limits"));
+      LimitEdgeSettings limitEdge = LimitEdgeSettings.fromConfig(config.getConfig("voicehelper.limits.edge"));
+      TenantLimiterEntity.init(system, limitSettings);
+      TenantLimitsEntity.init(system, limitSettings, change -> accounts.audit(change.tenantId(), change.changedBy(),
+          "limits.changed", "limits", null, "now " + change.effective()));
+      LimitsClient limitsClient = new LimitsClient(system, limitSettings, limitEdge.askTimeout());
+      LimitsAdminRoutes limitsAdmin = new LimitsAdminRoutes(limitsClient);
+
+      ConversationEntity.init(system,
+          ConversationSettings.fromConfig(config.getConfig("voicehelper.conversation")),
+          generator, summarizer, TokenEstimator.HEURISTIC,
+          TenantLimitsEntity.settlement(system, limitEdge.askTimeout()));
+
       EdgeSettings edgeSettings = EdgeSettings.fromConfig(config.getConfig("voicehelper.http"));
       HttpServer.start(system,
           EdgeRoutes.seal(EdgeSecurity.fromConfig(config.getConfig("voicehelper.http.security")),
-              new ConversationRoutes(system, ClusterSharding.get(system), directory, edgeSettings).route(),
+              new ConversationRoutes(system, ClusterSharding.get(system), directory, edgeSettings, authentication,
+                  new LimitDirectives(limitsClient, limitEdge)).route(),
+              Directives.pathPrefixTest(PathMatchers.segment("api").slash("v1").slash("admin").slash("limits"), () ->
+                  authentication.authenticate(principal -> limitsAdmin.route(principal.tenantId(),
+                      principal.subject(), principal.has(Permission.LIMITS_MANAGE)))),
+              new AuthRoutes(system, accounts, authentication, edgeSettings).route(),
+              new AdminRoutes(system, accounts, authentication, edgeSettings, Clock.systemUTC()).route(),
               new ChatPageRoutes().route()),
           edgeSettings);
       return Behaviors.empty();

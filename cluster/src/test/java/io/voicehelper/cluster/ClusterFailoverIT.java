@@ -89,6 +89,8 @@ class ClusterFailoverIT {
       }
       return null;
     });
+    // Every API call needs a credential: sign up once; the token is accepted by every node.
+    Eventually.ok(() -> NodeTestSupport.signUp(api(0)));
   }
 
   @AfterAll
@@ -105,7 +107,7 @@ class ClusterFailoverIT {
   }
 
   private static int hostOf(String conversationId, Set<Integer> candidates) {
-    String entityId = ConversationEntity.entityId("public", conversationId);
+    String entityId = ConversationEntity.entityId(NodeTestSupport.tenant(), conversationId);
     for (int i : candidates) {
       TestProbe<ShardRegion.CurrentShardRegionState> probe = ActorTestKit.create(nodes.get(i)).createTestProbe();
       org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding.get(nodes.get(i)).shardState()

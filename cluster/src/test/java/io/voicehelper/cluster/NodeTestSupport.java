@@ -26,7 +26,37 @@ final class NodeTestSupport {
   static final ObjectMapper JSON = new ObjectMapper();
   static final HttpClient HTTP = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
+  /** The access token every request sends once {@link #signUp} succeeded (the API needs authentication). */
+  private static volatile String bearer;
+  private static volatile String tenantId;
+
   private NodeTestSupport() {}
+
+  /**
+   * Signs up a new tenant with its owner at {@code api} ({@code http://host:port/api/v1}) and, on success, sends the
+   * owner's access token with every later request. Returns the sign-up response (retry it with {@link Eventually}).
+   */
+  static Response signUp(String api) throws Exception {
+    String email = "owner-" + java.util.UUID.randomUUID() + "@example.com";
+    bearer = null;
+    Response response = post(api + "/auth/register",
+        "{\"tenantName\":\"Test tenant\",\"email\":\"" + email + "\",\"password\":\"a long test password\"}");
+    if (response.status() == 201) {
+      bearer = response.body().get("accessToken").asText();
+      tenantId = response.body().get("tenant").get("id").asText();
+    }
+    return response;
+  }
+
+  /** The tenant signed up by {@link #signUp}: it scopes the entity ids of its conversations. */
+  static String tenant() {
+    return tenantId;
+  }
+
+  private static HttpRequest.Builder authorized(HttpRequest.Builder request) {
+    String token = bearer;
+    return token == null ? request : request.header("Authorization", "Bearer " + token);
+  }
 
   static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
@@ -40,7 +70,7 @@ final class NodeTestSupport {
 
   static Response post(String url, String json) throws Exception {
     HttpResponse<String> response = HTTP.send(
-        HttpRequest.newBuilder(URI.create(url))
+        authorized(HttpRequest.newBuilder(URI.create(url)))
             .timeout(Duration.ofSeconds(60))
             .header("Content-Type", "application/json")
             .header("Accept", "application/json")
@@ -52,7 +82,7 @@ final class NodeTestSupport {
 
   static Response get(String url) throws Exception {
     HttpResponse<String> response = HTTP.send(
-        HttpRequest.newBuilder(URI.create(url)).timeout(Duration.ofSeconds(30)).GET().build(),
+        authorized(HttpRequest.newBuilder(URI.create(url))).timeout(Duration.ofSeconds(30)).GET().build(),
         HttpResponse.BodyHandlers.ofString());
     return new Response(response.statusCode(), parse(response.body()), response);
   }
@@ -81,7 +111,8 @@ final class NodeTestSupport {
 
     static SseStream open(HttpRequest.Builder request) throws Exception {
       HttpResponse<InputStream> response = HTTP.send(
-          request.header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+          authorized(request).header("Accept", "text/event-stream").build(),
+          HttpResponse.BodyHandlers.ofInputStream());
       return new SseStream(response);
     }
 

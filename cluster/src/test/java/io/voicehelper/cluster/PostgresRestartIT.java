@@ -80,6 +80,8 @@ class PostgresRestartIT {
     String id;
     List<String> contents = new ArrayList<>();
     try {
+      // Every API call needs a credential; the token stays valid across the restart (the signing key is in the DB).
+      Eventually.ok(() -> NodeTestSupport.signUp(api));
       NodeTestSupport.Response created = Eventually.ok(() -> post(api + "/conversations", "{\"title\":\"PG\"}"));
       id = created.body().get("id").asText();
       for (String question : List.of("first question", "second question")) {

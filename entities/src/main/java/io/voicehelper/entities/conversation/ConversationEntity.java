@@ -1,6 +1,7 @@
 package io.voicehelper.entities.conversation;
 
 import io.voicehelper.entities.CborSerializable;
+import io.voicehelper.entities.limits.QuotaSettlement;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -15,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalInt;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -30,7 +32,6 @@ import org.apache.pekko.actor.typed.javadsl.Behaviors;
 import org.apache.pekko.actor.Cancellable;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.cluster.sharding.typed.javadsl.Entity;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityContext;
 import org.apache.pekko.cluster.sharding.typed.javadsl.EntityTypeKey;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.pattern.StatusReply;
@@ -68,6 +69,9 @@ public final class ConversationEntity
 
   public static final EntityTypeKey<Command> ENTITY_KEY = EntityTypeKey.create(Command.class, "Conversation");
 
+  // Settlements complete on another thread, where the actor's own logger must not be used.
+  private static final org.slf4j.Logger QUOTA_LOG = org.slf4j.LoggerFactory.getLogger(ConversationEntity.class);
+
   /**
    * Events are tagged with one of these, chosen by the entity id, so that projections can run one instance per tag
    * across the cluster (see docs/adr/0002-event-tags.md). Changing the count re-partitions the read side.
@@ -88,36 +92,34 @@ public final class ConversationEntity
     return TAGS.get(Math.floorMod(entityId.hashCode(), TAGS.size()));
   }
 
-  /** Registers the entity type with sharding on this node. */
+  /** Registers the entity type with sharding on this node, without token quotas. */
   public static void init(
       ActorSystem<?> system,
       ConversationSettings settings,
       ReplyGenerator generator,
       Summarizer summarizer,
       TokenEstimator estimator) {
-    ClusterSharding.get(system)
-        .init(
-            Entity.of(
-                    ENTITY_KEY,
-                    entityContext -> create(entityContext, settings, generator, summarizer, estimator, Clock.systemUTC()))
-                .withStopMessage(Passivate.INSTANCE));
+    init(system, settings, generator, summarizer, estimator, QuotaSettlement.NONE);
   }
 
-  static Behavior<Command> create(
-      EntityContext<Command> entityContext,
+  /**
+   * Registers the entity type with sharding on this node. {@code quota} is told the actual token usage of every reply
+   * whose message carried a {@link SendMessage#quotaReservation()}, once the reply's end is persisted.
+   */
+  public static void init(
+      ActorSystem<?> system,
       ConversationSettings settings,
       ReplyGenerator generator,
       Summarizer summarizer,
       TokenEstimator estimator,
-      Clock clock) {
-    return create(
-        entityContext.getEntityId(),
-        Optional.of(entityContext.getShard()),
-        settings,
-        generator,
-        summarizer,
-        estimator,
-        clock);
+      QuotaSettlement quota) {
+    ClusterSharding.get(system)
+        .init(
+            Entity.of(
+                    ENTITY_KEY,
+                    entityContext -> create(entityContext.getEntityId(), Optional.of(entityContext.getShard()),
+                        settings, generator, summarizer, estimator, quota, Clock.systemUTC()))
+                .withStopMessage(Passivate.INSTANCE));
   }
 
   /** The entity's behavior; {@code shard} is empty when it runs outside sharding (tests). */
@@ -129,10 +131,24 @@ public final class ConversationEntity
       Summarizer summarizer,
       TokenEstimator estimator,
       Clock clock) {
+    return create(entityId, shard, settings, generator, summarizer, estimator, QuotaSettlement.NONE, clock);
+  }
+
+  /** As above, settling token reservations through {@code quota}. */
+  public static Behavior<Command> create(
+      String entityId,
+      Optional<ActorRef<ClusterSharding.ShardCommand>> shard,
+      ConversationSettings settings,
+      ReplyGenerator generator,
+      Summarizer summarizer,
+      TokenEstimator estimator,
+      QuotaSettlement quota,
+      Clock clock) {
     return Behaviors.setup(
         context -> {
           context.setReceiveTimeout(settings.idleTimeout(), IdleTimeout.INSTANCE);
-          return new ConversationEntity(entityId, shard, settings, generator, summarizer, estimator, clock, context);
+          return new ConversationEntity(entityId, shard, settings, generator, summarizer, estimator, quota, clock,
+              context);
         });
   }
 
@@ -148,10 +164,17 @@ public final class ConversationEntity
   /**
    * Adds a user message and queues a reply to it. {@code idempotencyKey} may be {@code null}; a key seen within the
    * idempotency window answers with the original message and reply, or {@link Rejection#CONFLICT} if the content
-   * differs.
+   * differs. {@code quotaReservation} may be {@code null}; when set, the token reservation the edge made for this
+   * message's reply is settled with the reply's actual usage when it ends (see {@code docs/limits.md}).
    */
-  public record SendMessage(String content, String idempotencyKey, ActorRef<StatusReply<Accepted>> replyTo)
-      implements Command {}
+  public record SendMessage(
+      String content, String idempotencyKey, String quotaReservation, ActorRef<StatusReply<Accepted>> replyTo)
+      implements Command {
+
+    public SendMessage(String content, String idempotencyKey, ActorRef<StatusReply<Accepted>> replyTo) {
+      this(content, idempotencyKey, null, replyTo);
+    }
+  }
 
   /** Answers with the conversation and its messages. */
   public record Get(ActorRef<StatusReply<View>> replyTo) implements Command {}
@@ -233,9 +256,22 @@ public final class ConversationEntity
   public record ConversationStarted(String conversationId, String tenantId, String title, Instant at)
       implements Event {}
 
+  /** {@code quotaReservation} is {@code null} when none was made (and in events written before quotas). */
   public record MessageAccepted(
-      String messageId, String replyId, String content, String idempotencyKey, String requestHash, Instant at)
-      implements Event {}
+      String messageId,
+      String replyId,
+      String content,
+      String idempotencyKey,
+      String requestHash,
+      Instant at,
+      String quotaReservation)
+      implements Event {
+
+    public MessageAccepted(
+        String messageId, String replyId, String content, String idempotencyKey, String requestHash, Instant at) {
+      this(messageId, replyId, content, idempotencyKey, requestHash, at, null);
+    }
+  }
 
   public record ReplyStarted(String replyId, Instant at) implements Event {}
 
@@ -303,11 +339,22 @@ public final class ConversationEntity
   }
 
   /** A user message whose reply has not started yet. */
-  public record PendingTurn(String messageId, String replyId) implements CborSerializable {}
+  public record PendingTurn(String messageId, String replyId, String quotaReservation) implements CborSerializable {
+
+    public PendingTurn(String messageId, String replyId) {
+      this(messageId, replyId, null);
+    }
+  }
 
   /** The reply being generated, with the chunks checkpointed so far. */
-  public record RunningReply(String messageId, String replyId, Instant startedAt, List<String> chunks)
-      implements CborSerializable {}
+  public record RunningReply(
+      String messageId, String replyId, Instant startedAt, List<String> chunks, String quotaReservation)
+      implements CborSerializable {
+
+    public RunningReply(String messageId, String replyId, Instant startedAt, List<String> chunks) {
+      this(messageId, replyId, startedAt, chunks, null);
+    }
+  }
 
   public record IdempotencyRecord(String requestHash, String messageId, String replyId, Instant at)
       implements CborSerializable {}
@@ -412,7 +459,7 @@ public final class ConversationEntity
       List<Message> newMessages = append(messages,
           new Message(e.messageId(), ChatTurn.Role.USER, e.content(), "accepted", null, e.replyId(), e.at(),
               null, 0, 0, 0, null, List.of()));
-      List<PendingTurn> newQueue = append(queue, new PendingTurn(e.messageId(), e.replyId()));
+      List<PendingTurn> newQueue = append(queue, new PendingTurn(e.messageId(), e.replyId(), e.quotaReservation()));
       Map<String, IdempotencyRecord> keys = new LinkedHashMap<>();
       Instant horizon = e.at().minus(idempotencyWindow);
       idempotency.forEach((k, v) -> { if (v.at().isAfter(horizon)) keys.put(k, v); });
@@ -427,14 +474,16 @@ public final class ConversationEntity
       PendingTurn turn = queue.stream().filter(t -> t.replyId().equals(e.replyId())).findFirst().orElseThrow();
       List<PendingTurn> rest = queue.stream().filter(t -> !t.replyId().equals(e.replyId())).toList();
       return new Active(conversationId, tenantId, title, createdAt, messages,
-          Optional.of(new RunningReply(turn.messageId(), e.replyId(), e.at(), List.of())), rest, idempotency,
+          Optional.of(new RunningReply(turn.messageId(), e.replyId(), e.at(), List.of(), turn.quotaReservation())),
+          rest, idempotency,
           summary, summaryCovers);
     }
 
     Active with(ReplyCheckpointed e) {
       RunningReply r = running.orElseThrow();
       return new Active(conversationId, tenantId, title, createdAt, messages,
-          Optional.of(new RunningReply(r.messageId(), r.replyId(), r.startedAt(), concat(r.chunks(), e.chunks()))),
+          Optional.of(new RunningReply(r.messageId(), r.replyId(), r.startedAt(), concat(r.chunks(), e.chunks()),
+              r.quotaReservation())),
           queue, idempotency, summary, summaryCovers);
     }
 
@@ -504,6 +553,7 @@ public final class ConversationEntity
   private final ReplyGenerator generator;
   private final Summarizer summarizer;
   private final TokenEstimator estimator;
+  private final QuotaSettlement quota;
   private final Clock clock;
   private final ActorContext<Command> context;
   // Timers through the context: EventSourcedBehaviorTestKit accepts no Behaviors.withTimers wrapper.
@@ -520,6 +570,7 @@ public final class ConversationEntity
       ReplyGenerator generator,
       Summarizer summarizer,
       TokenEstimator estimator,
+      QuotaSettlement quota,
       Clock clock,
       ActorContext<Command> context) {
     super(
@@ -533,6 +584,7 @@ public final class ConversationEntity
     this.generator = generator;
     this.summarizer = summarizer;
     this.estimator = estimator;
+    this.quota = quota;
     this.clock = clock;
     this.context = context;
   }
@@ -638,7 +690,8 @@ public final class ConversationEntity
     }
     Instant now = clock.instant();
     MessageAccepted accepted = new MessageAccepted(
-        UUID.randomUUID().toString(), UUID.randomUUID().toString(), cmd.content(), cmd.idempotencyKey(), hash, now);
+        UUID.randomUUID().toString(), UUID.randomUUID().toString(), cmd.content(), cmd.idempotencyKey(), hash, now,
+        cmd.quotaReservation());
     List<Event> events = new ArrayList<>(2);
     events.add(accepted);
     boolean startNow = state.running().isEmpty() && state.queue().isEmpty();
@@ -873,7 +926,10 @@ public final class ConversationEntity
     }
     if (finished != null) {
       ReplyCompleted completed = completion(state, finished);
+      String reservation = state.running().get().quotaReservation();
       return Effect().persist(completed)
+          .thenRun(s -> settleQuota(state, reservation,
+              OptionalInt.of(completed.inputTokens() + completed.outputTokens())))
           .thenRun(s -> afterReplyEnded((Active) s))
           .thenRun(s -> cmd.replyTo().tell(Done.getInstance()))
           .thenNoReply();
@@ -917,7 +973,25 @@ public final class ConversationEntity
     context.getLog().info("Reply {} of {} interrupted: {}", cmd.replyId(), entityId, reason);
     ReplyInterrupted interrupted = new ReplyInterrupted(cmd.replyId(), List.copyOf(generation.tail), reason,
         elapsedMillis(), clock.instant());
-    return Effect().persist(interrupted).thenRun(s -> afterReplyEnded((Active) s)).thenNoReply();
+    String reservation = state.running().get().quotaReservation();
+    String text = String.join("", state.running().get().chunks()) + String.join("", generation.tail);
+    // No text: the model never answered, so nothing was generated; otherwise the context was read and text written.
+    OptionalInt used = OptionalInt.of(text.isEmpty() ? 0 : generation.contextTokens + estimator.estimate(text));
+    return Effect().persist(interrupted)
+        .thenRun(s -> settleQuota(state, reservation, used))
+        .thenRun(s -> afterReplyEnded((Active) s)).thenNoReply();
+  }
+
+  /** Reports a finished reply's token usage against the reservation its message carried, if any. */
+  private void settleQuota(Active state, String reservation, OptionalInt tokens) {
+    if (reservation == null) return;
+    quota.settle(state.tenantId(), reservation, tokens).whenComplete((done, failure) -> {
+      if (failure != null) {
+        // Unsettled, the reservation expires uncharged: the tenant gets this reply for free, nothing worse.
+        QUOTA_LOG.warn("Could not settle token reservation {} of {}: {}", reservation, entityId,
+            failure.toString());
+      }
+    });
   }
 
   /** After a reply ended: answer its waiting subscribers and start the next queued turn, if any. */
@@ -939,6 +1013,8 @@ public final class ConversationEntity
       return Effect()
           .persist(new ReplyInterrupted(orphan.replyId(), List.of(), INTERRUPTED_BY_NODE_LOSS,
               Duration.between(orphan.startedAt(), clock.instant()).toMillis(), clock.instant()))
+          // The usage died with the other node: the reservation's estimate is charged.
+          .thenRun(s -> settleQuota(state, orphan.quotaReservation(), OptionalInt.empty()))
           .thenRun(s -> afterReplyEnded((Active) s))
           .thenNoReply();
     }

@@ -1,6 +1,9 @@
 package io.voicehelper.edge.http;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.voicehelper.edge.http.auth.Authentication;
+import io.voicehelper.edge.http.limits.LimitDirectives;
+import io.voicehelper.edge.http.auth.Principal;
 import io.voicehelper.edge.http.internal.Json;
 import io.voicehelper.edge.http.internal.ProblemException;
 import io.voicehelper.edge.http.internal.ProblemHandling;
@@ -11,6 +14,7 @@ import io.voicehelper.entities.conversation.ConversationEntity.Accepted;
 import io.voicehelper.entities.conversation.ConversationEntity.Command;
 import io.voicehelper.entities.conversation.ReplyEvent;
 import io.voicehelper.entities.conversation.Rejection;
+import io.voicehelper.entities.identity.Permission;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -52,6 +56,9 @@ import org.apache.pekko.util.ByteString;
  * The conversation API under {@code /api/v1/conversations}: create, list and read conversations, post messages and
  * stream replies as server-sent events (resumable with {@code Last-Event-ID}).
  *
+ * <p>Every request is authenticated first (401 before anything else happens) and acts for its principal's tenant;
+ * reading needs {@code conversations:read}, creating and posting {@code conversations:write} (403 otherwise).
+ *
  * <p>The routes only translate: they validate the request, ask the conversation's sharded entity and map its answer.
  * Failures inside are answered as problems; rejections (unknown path, wrong method) are left to the enclosing
  * {@link EdgeRoutes#seal}, so these routes can be combined with others.
@@ -72,9 +79,22 @@ public final class ConversationRoutes extends AllDirectives {
   private final EdgeSettings settings;
   private final Json json;
   private final Sse sse;
+  private final Authentication authentication;
+  private final LimitDirectives limits;
 
+  /** The routes without rate limits, stream limits or token quotas. */
   public ConversationRoutes(
-      ActorSystem<?> system, ClusterSharding sharding, ConversationDirectory directory, EdgeSettings settings) {
+      ActorSystem<?> system, ClusterSharding sharding, ConversationDirectory directory, EdgeSettings settings,
+      Authentication authentication) {
+    this(system, sharding, directory, settings, authentication, null);
+  }
+
+  /** The routes with the tenant's request rate, concurrent streams and token quota enforced by {@code limits}. */
+  public ConversationRoutes(
+      ActorSystem<?> system, ClusterSharding sharding, ConversationDirectory directory, EdgeSettings settings,
+      Authentication authentication, LimitDirectives limits) {
+    this.authentication = authentication;
+    this.limits = limits;
     this.system = system;
     this.sharding = sharding;
     this.directory = directory;
@@ -86,23 +106,64 @@ public final class ConversationRoutes extends AllDirectives {
   public Route route() {
     return ProblemHandling.handleFailures(
         pathPrefix(PathMatchers.segment("api").slash("v1").slash("conversations"), () ->
-            tenant(tenant -> concat(
-                pathEndOrSingleSlash(() -> concat(
-                    get(() -> list(tenant)),
-                    post(() -> create(tenant)))),
-                pathPrefix(PathMatchers.segment(), id -> concat(
-                    pathEndOrSingleSlash(() -> get(() -> show(tenant, id))),
-                    path("messages", () -> post(() -> postMessage(tenant, id))),
-                    path(PathMatchers.segment("replies").slash(PathMatchers.segment()).slash("stream"), replyId ->
-                        get(() -> streamReply(tenant, id, replyId)))))))));
+            authentication.authenticate(principal -> rateLimited(principal, () -> routes(principal)))));
+  }
+
+  private Route routes(Principal principal) {
+    String tenant = tenant(principal);
+    return concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> read(principal, () -> list(tenant))),
+            post(() -> write(principal, () -> create(tenant))))),
+        pathPrefix(PathMatchers.segment(), id -> concat(
+            pathEndOrSingleSlash(() -> get(() -> read(principal, () -> show(tenant, id)))),
+            path("messages", () -> post(() -> write(principal, () ->
+                streamSlotIfEventStream(principal, () -> postMessage(tenant, id))))),
+            path(PathMatchers.segment("replies").slash(PathMatchers.segment()).slash("stream"), replyId ->
+                get(() -> read(principal, () -> streamSlot(principal, () -> streamReply(tenant, id, replyId))))))));
   }
 
   /**
-   * The tenant a request acts for. The only place that decides it: until authentication provides the tenant, every
-   * request acts for {@link EdgeSettings#defaultTenant()}.
+   * The tenant a request acts for: the authenticated principal's, never anything from the request. It scopes every
+   * entity id ({@code tenant|conversation}) and every directory query, so another tenant's ids are simply unknown.
    */
-  private Route tenant(Function<String, Route> inner) {
-    return extractRequestContext(ctx -> inner.apply(settings.defaultTenant()));
+  private static String tenant(Principal principal) {
+    return principal.tenantId();
+  }
+
+  // Limits (docs/limits.md): none when the routes are built without them.
+
+  private Route rateLimited(Principal principal, Supplier<Route> inner) {
+    return limits == null ? inner.get() : limits.rateLimited(principal.tenantId(), principal.subject(), inner);
+  }
+
+  private Route streamSlot(Principal principal, Supplier<Route> inner) {
+    return limits == null ? inner.get() : limits.concurrentStream(principal.tenantId(), inner);
+  }
+
+  private Route streamSlotIfEventStream(Principal principal, Supplier<Route> inner) {
+    return limits == null ? inner.get() : limits.concurrentStreamIfEventStream(principal.tenantId(), inner);
+  }
+
+  /** Sends the message, with its reply's tokens reserved against the tenant's quota first. */
+  private CompletionStage<Accepted> send(String tenant, String id, EntityRef<Command> conversation, String content,
+      String idempotencyKey) {
+    if (limits == null) {
+      return ask(conversation, replyTo -> new ConversationEntity.SendMessage(content, idempotencyKey, replyTo), id,
+          null);
+    }
+    return limits.withTokenReservation(tenant, content,
+        reservation -> ask(conversation,
+            replyTo -> new ConversationEntity.SendMessage(content, idempotencyKey, reservation, replyTo), id, null),
+        Accepted::duplicate);
+  }
+
+  private static Route read(Principal principal, Supplier<Route> inner) {
+    return Authentication.authorize(principal, Permission.CONVERSATIONS_READ, inner);
+  }
+
+  private static Route write(Principal principal, Supplier<Route> inner) {
+    return Authentication.authorize(principal, Permission.CONVERSATIONS_WRITE, inner);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -168,8 +229,7 @@ public final class ConversationRoutes extends AllDirectives {
       return jsonBody(false, body -> {
         String content = content(body);
         EntityRef<Command> conversation = conversation(tenant, id);
-        CompletionStage<Accepted> accepted = ask(conversation,
-            replyTo -> new ConversationEntity.SendMessage(content, idempotencyKey, replyTo), id, null);
+        CompletionStage<Accepted> accepted = send(tenant, id, conversation, content, idempotencyKey);
         if (eventStream) {
           return completeWithFuture(accepted.thenCompose(a -> afterAccepted(a,
               replyEvents(conversation, id, a.replyId(), 0).thenApply(events ->

@@ -12,7 +12,6 @@ import java.time.Duration;
  * @param terminationDeadline how long open requests and streams get on shutdown
  * @param askTimeout how long a request waits for an entity or the directory
  * @param bodyReadTimeout how long a request body may take to arrive
- * @param defaultTenant the tenant of every request until authentication provides one
  * @param maxBodyBytes largest JSON request body, in bytes
  * @param maxMessageLength longest user message, in Unicode code points
  * @param maxTitleLength longest conversation title, in Unicode code points
@@ -32,7 +31,6 @@ public record EdgeSettings(
     Duration terminationDeadline,
     Duration askTimeout,
     Duration bodyReadTimeout,
-    String defaultTenant,
     long maxBodyBytes,
     int maxMessageLength,
     int maxTitleLength,
@@ -53,9 +51,6 @@ public record EdgeSettings(
     if (listDefaultLimit < 1 || listDefaultLimit > listMaxLimit) {
       throw new IllegalArgumentException("voicehelper.http.list.default-limit must be between 1 and max-limit");
     }
-    if (defaultTenant.isBlank() || defaultTenant.contains("|")) {
-      throw new IllegalArgumentException("voicehelper.http.default-tenant must be non-blank and contain no '|'");
-    }
   }
 
   /** Reads the settings from the {@code voicehelper.http} section. */
@@ -66,7 +61,6 @@ public record EdgeSettings(
         config.getDuration("termination-deadline"),
         config.getDuration("ask-timeout"),
         config.getDuration("body-read-timeout"),
-        config.getString("default-tenant"),
         config.getBytes("limits.max-body-size"),
         config.getInt("limits.max-message-length"),
         config.getInt("limits.max-title-length"),

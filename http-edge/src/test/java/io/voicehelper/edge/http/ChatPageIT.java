@@ -38,7 +38,7 @@ class ChatPageIT {
   private static final Path LOG = Path.of("target/chat-page.log");
 
   @Test
-  void aVisitorCreatesAConversationAndWatchesTheReplyStreamIn() throws Exception {
+  void aVisitorSignsUpCreatesAConversationAndWatchesTheReplyStreamIn() throws Exception {
     requireBrowser();
     ReplyGenerator pacedEcho = new ReplyGenerator() {
       private final ScriptedReplyGenerator echo = ScriptedReplyGenerator.echo();
@@ -57,7 +57,7 @@ class ChatPageIT {
       }
     };
     try (EdgeTestKit kit = EdgeTestKit.start("ChatPageIT", "", pacedEcho)) {
-      // An earlier conversation, as the directory lists it.
+      // An earlier conversation of another tenant (the kit's owner): the browser's new tenant must not see it.
       String earlier = kit.createConversation("Shipping question");
       kit.postJson("/api/v1/conversations/" + earlier + "/messages", "{\"content\":\"When will it ship?\"}");
       Instant now = Instant.now();

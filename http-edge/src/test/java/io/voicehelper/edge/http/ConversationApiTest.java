@@ -77,7 +77,7 @@ class ConversationApiTest {
 
     HttpResponse<String> listed = kit.get("/api/v1/conversations");
     assertEquals(200, listed.statusCode(), listed.body());
-    assertEquals("public", kit.directory.lastTenant);
+    assertEquals(kit.owner.tenantId(), kit.directory.lastTenant);
     assertEquals(kit.settings.listDefaultLimit(), kit.directory.lastLimit);
     JsonNode items = read(listed.body()).get("items");
     assertEquals(2, items.size());
@@ -198,7 +198,7 @@ class ConversationApiTest {
         .get("replyId").asText();
     String stream = "/api/v1/conversations/" + id + "/replies/" + replyId + "/stream";
 
-    try (RawSse resumed = RawSse.get(kit.port(), stream, "Last-Event-ID: 3")) {
+    try (RawSse resumed = kit.rawGet(stream, "Last-Event-ID: 3")) {
       assertEquals(200, resumed.status);
       assertEquals(replyId, resumed.header("X-Reply-Id"));
       assertEvent(resumed.nextEvent(), "delta", "4", " three");
@@ -208,10 +208,10 @@ class ConversationApiTest {
       assertEquals(5, read(done.data()).get("lastSeq").asLong());
       assertEquals(null, resumed.nextEvent(), "the stream ends after done");
     }
-    try (RawSse byQuery = RawSse.get(kit.port(), stream + "?lastEventId=5")) {
+    try (RawSse byQuery = kit.rawGet(stream + "?lastEventId=5")) {
       assertEquals("done", byQuery.nextEvent().name());
     }
-    try (RawSse whole = RawSse.get(kit.port(), stream)) {
+    try (RawSse whole = kit.rawGet(stream)) {
       assertEvent(whole.nextEvent(), "delta", "1", "Echo:");
     }
   }

@@ -47,9 +47,12 @@ final class RawSse implements AutoCloseable {
   }
 
   /** POSTs a JSON message asking for an event stream and reads the response head. */
-  static RawSse postMessage(int port, String path, String json, int receiveBuffer) throws IOException {
+  static RawSse postMessage(int port, String path, String json, int receiveBuffer, String... headerLines)
+      throws IOException {
     byte[] body = json.getBytes(StandardCharsets.UTF_8);
-    String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n"
+    StringBuilder extra = new StringBuilder();
+    for (String h : headerLines) extra.append(h).append("\r\n");
+    String head = "POST " + path + " HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: text/event-stream\r\n" + extra
         + "Content-Type: application/json\r\nContent-Length: " + body.length + "\r\n\r\n";
     return new RawSse(port, head, body, receiveBuffer);
   }

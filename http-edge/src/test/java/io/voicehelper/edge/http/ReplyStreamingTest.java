@@ -85,7 +85,7 @@ class ReplyStreamingTest {
     List<String> received = new ArrayList<>();
     String replyId;
     ScriptedReplyGenerator.Call call;
-    try (RawSse first = RawSse.postMessage(kit.port(), messages(id), json("tell me a story"), 0)) {
+    try (RawSse first = kit.rawPost(messages(id), json("tell me a story"), 0)) {
       assertEquals(200, first.status);
       replyId = first.header("X-Reply-Id");
       assertEquals("accepted", first.nextEvent().name());
@@ -99,7 +99,7 @@ class ReplyStreamingTest {
       }
     } // the connection drops after event 2, whether or not event 3 was on its way
 
-    try (RawSse resumed = RawSse.get(kit.port(), stream(id, replyId), "Last-Event-ID: 2")) {
+    try (RawSse resumed = kit.rawGet(stream(id, replyId), "Last-Event-ID: 2")) {
       assertEquals(200, resumed.status);
       RawSse.Event third = resumed.nextEvent();
       assertEquals("3", third.id());
@@ -127,14 +127,14 @@ class ReplyStreamingTest {
   @Test
   void aClientThatStopsReadingIsClosedAndTheOthersAreNotHeldUp() throws Exception {
     String id = kit.createConversation("Slow reader");
-    try (RawSse stalled = RawSse.postMessage(kit.port(), messages(id), json("flood me"), 4096)) {
+    try (RawSse stalled = kit.rawPost(messages(id), json("flood me"), 4096)) {
       assertEquals(200, stalled.status);
       String replyId = stalled.header("X-Reply-Id");
       ScriptedReplyGenerator.Call call = callFor(replyId);
       String chunk = "z".repeat(16 * 1024);
       for (int i = 0; i < 200; i++) call.token(chunk); // 3.2 MB, far beyond every buffer on the way
       // Meanwhile another client reads the same reply from the start, at its own pace.
-      try (RawSse reader = RawSse.get(kit.port(), stream(id, replyId))) {
+      try (RawSse reader = kit.rawGet(stream(id, replyId))) {
         for (int seq = 1; seq <= 200; seq++) assertEquals(String.valueOf(seq), reader.nextEvent().id());
       }
       // The stalled stream is closed by the edge (its subscription ends, then the reply is abandoned) ...
@@ -148,7 +148,7 @@ class ReplyStreamingTest {
   void aClientThatDisconnectsStopsTheGenerationAfterTheGrace() throws Exception {
     String id = kit.createConversation("Gone");
     ScriptedReplyGenerator.Call call;
-    try (RawSse client = RawSse.postMessage(kit.port(), messages(id), json("bye"), 0)) {
+    try (RawSse client = kit.rawPost(messages(id), json("bye"), 0)) {
       String replyId = client.header("X-Reply-Id");
       assertEquals("accepted", client.nextEvent().name());
       call = callFor(replyId);
@@ -182,7 +182,7 @@ class ReplyStreamingTest {
     assertTrue(response.headers().firstValue("X-Message-Id").isPresent());
     assertEquals(stream(id, replyId), problem.get("streamUrl").asText());
 
-    try (RawSse resumed = RawSse.get(kit.port(), problem.get("streamUrl").asText(), "Last-Event-ID: 0")) {
+    try (RawSse resumed = kit.rawGet(problem.get("streamUrl").asText(), "Last-Event-ID: 0")) {
       assertEquals("Still ", read(resumed.nextEvent().data()).get("text").asText());
       call.token("thinking");
       call.finish("slow-model", 3, 2);
@@ -198,7 +198,7 @@ class ReplyStreamingTest {
     List<String> replies = new ArrayList<>();
     try {
       for (int i = 0; i < 3; i++) { // one generating, two waiting: the configured maximum
-        RawSse client = RawSse.postMessage(kit.port(), messages(id), json("question " + i), 0);
+        RawSse client = kit.rawPost(messages(id), json("question " + i), 0);
         open.add(client);
         assertEquals(200, client.status);
         replies.add(client.header("X-Reply-Id"));

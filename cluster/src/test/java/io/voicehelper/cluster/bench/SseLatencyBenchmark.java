@@ -1,0 +1,251 @@
+package io.voicehelper.cluster.bench;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import io.voicehelper.cluster.Node;
+import java.io.BufferedReader;
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.InputStreamReader;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.http.javadsl.Http;
+import org.apache.pekko.http.javadsl.ServerBinding;
+import org.apache.pekko.http.javadsl.marshalling.sse.EventStreamMarshalling;
+import org.apache.pekko.http.javadsl.model.sse.ServerSentEvent;
+import org.apache.pekko.http.javadsl.server.Directives;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+
+/**
+ * Measures what the edge adds to a streamed reply: time to the first SSE byte and to the first token, and the time per
+ * token, on a whole node (HTTP edge → sharding → event-sourced conversation → generation stream → StreamRef → SSE),
+ * against a bare Pekko HTTP route that streams the same events from memory in the same JVM. Writes
+ * {@code docs/benchmarks.md}. Run:
+ *
+ * <pre>mvn -o -B -pl cluster test -Dtest=SseLatencyBenchmark -Dbench=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ */
+@EnabledIfSystemProperty(named = "bench", matches = "true")
+class SseLatencyBenchmark {
+
+  private static final int WARMUP = 150;
+  private static final int MEASURED = 400;
+  private static final ObjectMapper JSON = new ObjectMapper();
+  private static final HttpClient HTTP = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+
+  /** One streamed reply as the client saw it. */
+  record Sample(double firstByteMs, double firstTokenMs, double perTokenMs, int tokens) {}
+
+  @Test
+  void measure() throws Exception {
+    int nodePort = freePort();
+    ActorSystem<Void> node = Node.start(Node.loadConfig(String.join("\n",
+        "voicehelper.db.url = \"jdbc:h2:mem:bench-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1\"",
+        "voicehelper.http.port = " + nodePort,
+        "voicehelper.http.security.access-log = off",
+        // Limits stay on (their cost is part of the edge's) but high enough for one client's sequential requests.
+        "voicehelper.limits.requests.per-second = 100000",
+        "voicehelper.limits.requests.burst = 100000",
+        "voicehelper.limits.requests.per-user-per-second = 100000",
+        "voicehelper.limits.requests.per-user-burst = 100000",
+        "voicehelper.llm.provider = none",
+        // The template model emits as fast as it is asked: what remains is our overhead.
+        "voicehelper.llm.template.tokens-per-second = 1000000",
+        "pekko.loglevel = WARNING",
+        "pekko.remote.artery.canonical.port = " + freePort(),
+        "pekko.management.http.port = " + freePort(),
+        "pekko.discovery.config.services.voicehelper.endpoints = "
+            + "[{ host = \"127.0.0.1\", port = ${pekko.management.http.port} }]",
+        "pekko.coordinated-shutdown.exit-jvm = off",
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")));
+    try {
+      token = signUp("http://127.0.0.1:" + nodePort + "/api/v1/auth/register");
+      String api = "http://127.0.0.1:" + nodePort + "/api/v1/conversations";
+      String conversation = awaitCreated(api);
+      List<String> tokens = firstReplyTokens(api + "/" + conversation + "/messages");
+
+      ServerBinding bare = Http.get(node).newServerAt("127.0.0.1", 0).bind(bareRoute(tokens))
+          .toCompletableFuture().get(10, TimeUnit.SECONDS);
+      String bareUrl = "http://127.0.0.1:" + bare.localAddress().getPort() + "/sse";
+
+      // Alternate the two so that machine noise hits both alike.
+      List<Sample> ours = new ArrayList<>();
+      List<Sample> baseline = new ArrayList<>();
+      for (int i = 0; i < WARMUP + MEASURED; i++) {
+        String messages = api + "/" + awaitCreated(api) + "/messages";
+        Sample o = stream(HttpRequest.newBuilder(URI.create(messages))
+            .header("Content-Type", "application/json")
+            .header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"How do I return an order?\"}")));
+        Sample b = stream(HttpRequest.newBuilder(URI.create(bareUrl)).GET());
+        if (i >= WARMUP) {
+          ours.add(o);
+          baseline.add(b);
+        }
+      }
+      write(ours, baseline, tokens.size());
+      bare.unbind();
+    } finally {
+      node.terminate();
+      node.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static Route bareRoute(List<String> tokens) {
+    return Directives.path("sse", () -> Directives.get(() -> Directives.completeOK(
+        Source.single(ServerSentEvent.create("{\"messageId\":\"m\",\"replyId\":\"r\"}", "accepted"))
+            .concat(Source.from(IntStream.range(0, tokens.size()).boxed().toList())
+                .map(i -> ServerSentEvent.create(
+                    JSON.writeValueAsString(JSON.createObjectNode().put("seq", i + 1).put("text", tokens.get(i))),
+                    "delta", String.valueOf(i + 1))))
+            .concat(Source.single(ServerSentEvent.create("{\"status\":\"completed\"}", "done"))),
+        EventStreamMarshalling.toEventStream())));
+  }
+
+  private static String token;
+
+  private static String signUp(String register) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(register))
+              .header("Content-Type", "application/json")
+              .POST(HttpRequest.BodyPublishers.ofString("{\"tenantName\":\"Bench\",\"email\":\"bench-"
+                  + UUID.randomUUID() + "@example.com\",\"password\":\"a long bench password\"}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (response.statusCode() == 201) return JSON.readTree(response.body()).get("accessToken").asText();
+      if (System.nanoTime() > deadline) throw new AssertionError("cannot sign up: " + response.body());
+      Thread.onSpinWait(); // the node is still joining its cluster; the next request waits on the network anyway
+    }
+  }
+
+  private static String awaitCreated(String api) throws Exception {
+    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
+    while (true) {
+      HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(api))
+              .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+              .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+          HttpResponse.BodyHandlers.ofString());
+      if (created.statusCode() == 201) return JSON.readTree(created.body()).get("id").asText();
+      if (System.nanoTime() > deadline) throw new AssertionError("node not ready: " + created.body());
+      Thread.onSpinWait(); // the node is still joining its cluster; the next request waits on the network anyway
+    }
+  }
+
+  private static List<String> firstReplyTokens(String messages) throws Exception {
+    HttpResponse<InputStream> response = HTTP.send(HttpRequest.newBuilder(URI.create(messages))
+            .header("Content-Type", "application/json").header("Accept", "text/event-stream")
+            .header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString("{\"content\":\"How do I return an order?\"}")).build(),
+        HttpResponse.BodyHandlers.ofInputStream());
+    List<String> tokens = new ArrayList<>();
+    for (String[] event : events(response.body())) {
+      if (event[0].equals("delta")) tokens.add(JSON.readTree(event[1]).get("text").asText());
+    }
+    return tokens;
+  }
+
+  private static Sample stream(HttpRequest.Builder request) throws Exception {
+    long start = System.nanoTime();
+    HttpResponse<InputStream> response =
+        HTTP.send(request.header("Accept", "text/event-stream").build(), HttpResponse.BodyHandlers.ofInputStream());
+    BufferedReader reader = new BufferedReader(new InputStreamReader(response.body(), StandardCharsets.UTF_8));
+    long firstByte = 0;
+    long firstToken = 0;
+    long last = 0;
+    int tokens = 0;
+    String line;
+    while ((line = reader.readLine()) != null) {
+      long now = System.nanoTime();
+      if (firstByte == 0) firstByte = now;
+      if (line.startsWith("event: delta") || line.startsWith("event:delta")) {
+        tokens++;
+        if (firstToken == 0) firstToken = now;
+        last = now;
+      }
+      if (line.startsWith("event: done") || line.startsWith("event:done")) break;
+    }
+    reader.close();
+    double perToken = tokens > 1 ? (last - firstToken) / 1e6 / (tokens - 1) : 0;
+    return new Sample((firstByte - start) / 1e6, (firstToken - start) / 1e6, perToken, tokens);
+  }
+
+  private static List<String[]> events(InputStream body) throws IOException {
+    List<String[]> events = new ArrayList<>();
+    try (BufferedReader reader = new BufferedReader(new InputStreamReader(body, StandardCharsets.UTF_8))) {
+      String event = null;
+      String line;
+      while ((line = reader.readLine()) != null) {
+        if (line.startsWith("event:")) event = line.substring(6).strip();
+        else if (line.startsWith("data:") && event != null) events.add(new String[] {event, line.substring(5).strip()});
+        if ("done".equals(event)) break;
+      }
+    }
+    return events;
+  }
+
+  private static double percentile(List<Sample> samples, java.util.function.ToDoubleFunction<Sample> metric,
+      double p) {
+    double[] values = samples.stream().mapToDouble(metric).sorted().toArray();
+    return values[(int) Math.min(values.length - 1, Math.ceil(p / 100 * values.length) - 1)];
+  }
+
+  private static void write(List<Sample> ours, List<Sample> baseline, int tokens) throws IOException {
+    StringBuilder md = new StringBuilder();
+    md.append("# Benchmarks\n\n")
+        .append("Numbers from one run on the development machine (2 cores, shared, noisy): compare the ratios, not ")
+        .append("the absolute values. Each benchmark measures a baseline in the same run.\n\n")
+        .append("## Streaming a reply over SSE (edge overhead)\n\n")
+        .append("`cluster/src/test/java/io/voicehelper/cluster/bench/SseLatencyBenchmark.java`, run on ")
+        .append(LocalDate.now()).append(":\n\n")
+        .append("```\nmvn -o -B -pl cluster test -Dtest=SseLatencyBenchmark -Dbench=true ")
+        .append("-Dsurefire.failIfNoSpecifiedTests=false\n```\n\n")
+        .append("One node with the embedded H2 journal; a new conversation per request; the template model set to ")
+        .append("emit its ").append(tokens).append(" tokens as fast as they are taken, so the time measured is ours, ")
+        .append("not a model's. *Ours*: `POST /api/v1/conversations/{id}/messages` with `Accept: text/event-stream` ")
+        .append("(JWT verification, the tenant's rate limit and stream slot, the token-quota reservation, ")
+        .append("validation, sharding ask, the user message persisted before it is acknowledged, the reply ")
+        .append("started, chunks pulled from the entity through a StreamRef, SSE framing). *Baseline*: a bare Pekko ")
+        .append("HTTP route in the same JVM streaming the same events from memory. One client, sequential, ")
+        .append(WARMUP).append(" warm-up and ").append(MEASURED).append(" measured requests of each, interleaved.\n\n")
+        .append("| metric | ours P50 | ours P95 | ours P99 | baseline P50 | baseline P95 | P95 ratio | target |\n")
+        .append("|---|---|---|---|---|---|---|---|\n");
+    row(md, "first SSE byte (ms)", ours, baseline, Sample::firstByteMs, "P95 < 50 ms");
+    row(md, "first token (ms)", ours, baseline, Sample::firstTokenMs, "—");
+    row(md, "per token (ms)", ours, baseline, Sample::perTokenMs, "P95 < 5 ms");
+    md.append("\nFirst SSE byte is the `accepted` event: the user message is durable in the journal by then. ")
+        .append("Per token is the time between consecutive `delta` events at the client.\n");
+    Path docs = Path.of(System.getProperty("user.dir")).resolveSibling("docs").resolve("benchmarks.md");
+    Files.writeString(docs, md.toString());
+    System.out.println(md);
+  }
+
+  private static void row(StringBuilder md, String name, List<Sample> ours, List<Sample> baseline,
+      java.util.function.ToDoubleFunction<Sample> metric, String target) {
+    double o95 = percentile(ours, metric, 95);
+    double b95 = percentile(baseline, metric, 95);
+    md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.1f× | %s |%n", name,
+        percentile(ours, metric, 50), o95, percentile(ours, metric, 99), percentile(baseline, metric, 50), b95,
+        b95 > 0 ? o95 / b95 : Double.NaN, target));
+  }
+
+  private static int freePort() throws IOException {
+    try (ServerSocket socket = new ServerSocket(0)) {
+      return socket.getLocalPort();
+    }
+  }
+}

@@ -1,0 +1,35 @@
+package io.voicehelper.entities.identity;
+
+import java.util.Optional;
+
+/** Something a principal may do. The wire name ({@code conversations:read}) is what API keys and docs use. */
+public enum Permission {
+  CONVERSATIONS_READ("conversations:read"),
+  CONVERSATIONS_WRITE("conversations:write"),
+  USERS_READ("users:read"),
+  USERS_MANAGE("users:manage"),
+  INVITATIONS_MANAGE("invitations:manage"),
+  API_KEYS_MANAGE("api-keys:manage"),
+  AUDIT_READ("audit:read"),
+  LIMITS_MANAGE("limits:manage");
+
+  private final String wireName;
+
+  Permission(String wireName) {
+    this.wireName = wireName;
+  }
+
+  public String wireName() {
+    return wireName;
+  }
+
+  /** Whether an API key may carry this permission: keys act on conversations only, never administer a tenant. */
+  public boolean grantableToApiKey() {
+    return this == CONVERSATIONS_READ || this == CONVERSATIONS_WRITE;
+  }
+
+  public static Optional<Permission> fromWireName(String name) {
+    for (Permission p : values()) if (p.wireName.equals(name)) return Optional.of(p);
+    return Optional.empty();
+  }
+}
