@@ -61,8 +61,8 @@ public record GenerationSettings(
   public GenerationSettings {
     if (maxRetries < 0) throw new IllegalArgumentException(CONFIG_PATH + ".max-retries must be >= 0");
     if (streamBuffer < 1) throw new IllegalArgumentException(CONFIG_PATH + ".stream-buffer must be >= 1");
-    if (templateTokensPerSecond < 1) {
-      throw new IllegalArgumentException(CONFIG_PATH + ".template.tokens-per-second must be >= 1");
+    if (templateTokensPerSecond < 0) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".template.tokens-per-second must be >= 0");
     }
     if (extractiveSummaryMaxChars < 20) {
       throw new IllegalArgumentException(CONFIG_PATH + ".extractive-summary.max-chars must be >= 20");

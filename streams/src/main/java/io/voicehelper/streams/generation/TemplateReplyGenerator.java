@@ -27,9 +27,9 @@ public final class TemplateReplyGenerator implements ReplyGenerator {
 
   private final int tokensPerSecond;
 
-  /** @param tokensPerSecond the pace of the streamed tokens */
+  /** @param tokensPerSecond the pace of the streamed tokens; 0 streams them as fast as they are taken */
   public TemplateReplyGenerator(int tokensPerSecond) {
-    if (tokensPerSecond < 1) throw new IllegalArgumentException("tokensPerSecond must be >= 1");
+    if (tokensPerSecond < 0) throw new IllegalArgumentException("tokensPerSecond must be >= 0");
     this.tokensPerSecond = tokensPerSecond;
   }
 
@@ -41,10 +41,10 @@ public final class TemplateReplyGenerator implements ReplyGenerator {
         .mapToInt(t -> TokenEstimator.HEURISTIC.estimate(t.content()) + TokenEstimator.PER_MESSAGE_OVERHEAD)
         .sum();
     Finished finished = new Finished(MODEL, inputTokens, TokenEstimator.HEURISTIC.estimate(text));
-    return Source.from(tokens)
-        .<Output>map(Token::new)
-        .throttle(tokensPerSecond, Duration.ofSeconds(1), 1, ThrottleMode.shaping())
-        .concat(Source.single(finished));
+    Source<Output, NotUsed> outputs = Source.from(tokens).map(Token::new);
+    // Unpaced when 0: a throttle waits on the scheduler's 10 ms tick even at high rates.
+    if (tokensPerSecond > 0) outputs = outputs.throttle(tokensPerSecond, Duration.ofSeconds(1), 1, ThrottleMode.shaping());
+    return outputs.concat(Source.single(finished));
   }
 
   /** The template reply to {@code userMessage}, in Chinese when it contains Chinese characters. */

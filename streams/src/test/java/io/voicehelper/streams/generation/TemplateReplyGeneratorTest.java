@@ -90,4 +90,11 @@ class TemplateReplyGeneratorTest {
     long atLeast = (tokens - 2) * 1000L / 200;
     assertTrue(elapsedMillis >= atLeast, tokens + " tokens at 200/s took only " + elapsedMillis + " ms");
   }
+
+  @Test
+  void zeroStreamsUnpacedTheSameTokens() throws Exception {
+    List<Output> paced = run(new TemplateReplyGenerator(10_000), "How do I reset my password?");
+    List<Output> unpaced = run(new TemplateReplyGenerator(0), "How do I reset my password?");
+    assertEquals(paced, unpaced);
+  }
 }
