@@ -148,8 +148,12 @@ class EdgeHygieneTest {
 
   @Test
   void streamedResponsesAreLoggedWhenTheyEndWithTheBytesSent() throws Exception {
-    assertEquals("abbccc", send(HttpRequest.newBuilder(URI.create(base + "/stream"))).body());
-    assertEquals(6, lastAccessLine("/stream").get("bytes").asLong());
+    HttpResponse<String> response = send(HttpRequest.newBuilder(URI.create(base + "/stream")));
+    assertEquals("abbccc", response.body());
+    JsonNode line = lastAccessLine("/stream");
+    assertEquals(6, line.get("bytes").asLong());
+    // Without an id from the client, the log carries the one the edge assigned and echoed.
+    assertEquals(response.headers().firstValue("X-Request-Id").orElseThrow(), line.get("requestId").asText());
   }
 
   @Test

@@ -57,10 +57,12 @@ public final class AccessLog {
 
   private static HttpResponse logged(
       HttpRequest request, HttpResponse response, Subject subject, String client, long start) {
+    // The id is assigned inside (ProblemHandling.seal) and echoed on the response.
+    String requestId = response.getHeader(ProblemHandling.REQUEST_ID).map(h -> h.value()).orElse("-");
     HttpEntity entity = response.entity();
     if (entity.isKnownEmpty() || entity.getContentLengthOption().isPresent() && !entity.isChunked()) {
       long bytes = entity.getContentLengthOption().orElse(0L);
-      write(request, response.status().intValue(), subject, client, start, bytes, true);
+      write(request, requestId, response.status().intValue(), subject, client, start, bytes, true);
       return response;
     }
     AtomicLong bytes = new AtomicLong();
@@ -69,17 +71,18 @@ public final class AccessLog {
         .map(chunk -> { bytes.addAndGet(chunk.size()); return chunk; })
         .watchTermination((mat, done) -> {
           done.whenComplete((d, failure) ->
-              write(request, response.status().intValue(), subject, client, start, bytes.get(), failure == null));
+              write(request, requestId, response.status().intValue(), subject, client, start, bytes.get(),
+                  failure == null));
           return mat;
         }));
     return response.withEntity(counted);
   }
 
-  private static void write(HttpRequest request, int status, Subject subject, String client, long start,
-      long bytes, boolean complete) {
+  private static void write(HttpRequest request, String requestId, int status, Subject subject, String client,
+      long start, long bytes, boolean complete) {
     if (!log.isInfoEnabled()) return;
     ObjectNode line = JSON.mapper().createObjectNode();
-    line.put("requestId", request.getHeader(ProblemHandling.REQUEST_ID).map(h -> h.value()).orElse("-"));
+    line.put("requestId", requestId);
     line.put("tenant", subject.tenant);
     line.put("user", subject.user);
     line.put("method", request.method().value());
