@@ -87,6 +87,29 @@ final class NodeTestSupport {
     return new Response(response.statusCode(), parse(response.body()), response);
   }
 
+  /**
+   * A request as one given user: {@code token} (may be null) is sent instead of the one {@link #signUp} keeps, for
+   * tests that act as several users or tenants. {@code json} null sends no body; {@code accept} is the Accept header.
+   */
+  static Response send(String method, String url, String json, String token, String accept) throws Exception {
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+        .timeout(Duration.ofSeconds(60))
+        .header("Accept", accept)
+        .method(method, json == null
+            ? HttpRequest.BodyPublishers.noBody()
+            : HttpRequest.BodyPublishers.ofString(json));
+    if (json != null) request.header("Content-Type", "application/json");
+    if (token != null) request.header("Authorization", "Bearer " + token);
+    HttpResponse<String> response = HTTP.send(request.build(), HttpResponse.BodyHandlers.ofString());
+    JsonNode body;
+    try {
+      body = parse(response.body());
+    } catch (IOException notJson) {
+      body = JSON.nullNode(); // an event stream, say: the raw body is in the response
+    }
+    return new Response(response.statusCode(), body, response);
+  }
+
   private static JsonNode parse(String body) throws IOException {
     return body == null || body.isBlank() ? JSON.nullNode() : JSON.readTree(body);
   }
