@@ -93,10 +93,9 @@ public final class Node {
       Summarizer summarizer = Generation.summarizer(generationSettings, system);
 
       ConversationSummaryProjection.init(system, dataSource, "jdbc-read-journal");
-      ConversationDirectory directory = new JdbcConversationDirectory(dataSource,
-          system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.blocking-jdbc-dispatcher")));
-
       Executor jdbc = system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.blocking-jdbc-dispatcher"));
+      ConversationDirectory directory = new JdbcConversationDirectory(dataSource, jdbc);
+
       Executor hashing =
           system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.auth.password-hashing-dispatcher"));
       Accounts accounts = new Accounts(
@@ -120,7 +119,7 @@ public final class Node {
       ConversationEntity.init(system,
           ConversationSettings.fromConfig(config.getConfig("voicehelper.conversation")),
           generator, summarizer, TokenEstimator.HEURISTIC,
-          TenantLimitsEntity.settlement(system, limitEdge.askTimeout()));
+          TenantLimitsEntity.settlement(system, limitSettings.settleTimeout()));
 
       EdgeSettings edgeSettings = EdgeSettings.fromConfig(config.getConfig("voicehelper.http"));
       HttpServer.start(system,

@@ -15,6 +15,7 @@ import java.time.Duration;
  * @param settledMemory settled reservation ids remembered per tenant, so a repeated settlement is not charged twice
  * @param limiterIdleTimeout a tenant's request limiter with no open streams stops after this long without requests
  * @param limitsRefreshInterval how often a limiter re-reads its tenant's limits (changes are also pushed at once)
+ * @param settleTimeout how long a conversation waits for the ledger to take a reply's actual usage
  */
 public record LimitSettings(
     TenantLimits defaults,
@@ -24,7 +25,8 @@ public record LimitSettings(
     Duration reservationTtl,
     int settledMemory,
     Duration limiterIdleTimeout,
-    Duration limitsRefreshInterval) {
+    Duration limitsRefreshInterval,
+    Duration settleTimeout) {
 
   public static LimitSettings fromConfig(Config config) {
     return new LimitSettings(
@@ -41,7 +43,8 @@ public record LimitSettings(
         config.getDuration("tokens.reservation-ttl"),
         config.getInt("tokens.settled-memory"),
         config.getDuration("limiter-idle-timeout"),
-        config.getDuration("limits-refresh-interval"));
+        config.getDuration("limits-refresh-interval"),
+        config.getDuration("tokens.settle-timeout"));
   }
 
   /** How often the holder of a stream slot renews it: three renewals per TTL, so one lost renewal is harmless. */
@@ -51,11 +54,11 @@ public record LimitSettings(
 
   public LimitSettings withDefaults(TenantLimits limits) {
     return new LimitSettings(limits, maxTrackedUsers, streamLeaseTtl, quotaPeriod, reservationTtl, settledMemory,
-        limiterIdleTimeout, limitsRefreshInterval);
+        limiterIdleTimeout, limitsRefreshInterval, settleTimeout);
   }
 
   public LimitSettings withStreamLeaseTtl(Duration ttl) {
     return new LimitSettings(defaults, maxTrackedUsers, ttl, quotaPeriod, reservationTtl, settledMemory,
-        limiterIdleTimeout, limitsRefreshInterval);
+        limiterIdleTimeout, limitsRefreshInterval, settleTimeout);
   }
 }

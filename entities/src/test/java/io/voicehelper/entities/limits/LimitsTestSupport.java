@@ -17,7 +17,7 @@ final class LimitsTestSupport {
 
   static LimitSettings settings(TenantLimits defaults) {
     return new LimitSettings(defaults, 100, Duration.ofSeconds(3), QuotaPeriod.MONTH, Duration.ofMinutes(10), 50,
-        Duration.ofMinutes(2), Duration.ofSeconds(30));
+        Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofSeconds(5));
   }
 
   /** A wall clock the test moves by hand. */
