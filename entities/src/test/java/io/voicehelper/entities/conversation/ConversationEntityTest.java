@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
+import io.voicehelper.entities.TestClock;
 import io.voicehelper.entities.conversation.ConversationEntity.Accepted;
 import io.voicehelper.entities.conversation.ConversationEntity.Active;
 import io.voicehelper.entities.conversation.ConversationEntity.Command;
@@ -13,11 +14,7 @@ import io.voicehelper.entities.conversation.ConversationEntity.Event;
 import io.voicehelper.entities.conversation.ConversationEntity.MessageView;
 import io.voicehelper.entities.conversation.ConversationEntity.State;
 import io.voicehelper.entities.conversation.ConversationEntity.View;
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -25,7 +22,6 @@ import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
-import java.util.concurrent.atomic.AtomicReference;
 import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
@@ -59,30 +55,6 @@ class ConversationEntityTest {
     testKit.shutdownTestKit();
   }
 
-  /** A clock the test moves by hand. */
-  static final class TestClock extends Clock {
-    private final AtomicReference<Instant> now = new AtomicReference<>(Instant.parse("2026-11-24T10:00:00Z"));
-
-    void advance(Duration by) {
-      now.updateAndGet(i -> i.plus(by));
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
-  }
-
   private static ConversationSettings settings() {
     return new ConversationSettings(
         new ContextStrategy.TokenLimit(6000),
@@ -96,7 +68,7 @@ class ConversationEntityTest {
         Duration.ofSeconds(5));
   }
 
-  private final TestClock clock = new TestClock();
+  private final TestClock clock = new TestClock("2026-11-24T10:00:00Z");
   private final List<List<ChatTurn>> summarized = new java.util.concurrent.CopyOnWriteArrayList<>();
   private final Summarizer summarizer =
       (previous, turns) -> {
@@ -280,6 +252,8 @@ class ConversationEntityTest {
     var kit = kit(ScriptedReplyGenerator.echo(), settings());
     create(kit);
     Accepted original = send(kit, "refund my order", "key-1");
+    // Let the reply finish first: its events would otherwise be counted as the retry's.
+    awaitReplyStatus(kit, original.replyId(), "completed");
 
     var retry = kit.<StatusReply<Accepted>>runCommand(
         r -> new ConversationEntity.SendMessage("refund my order", "key-1", r));

@@ -1,12 +1,7 @@
 package io.voicehelper.entities.limits;
 
-import java.time.Clock;
 import java.time.Duration;
-import java.time.Instant;
-import java.time.ZoneId;
-import java.time.ZoneOffset;
 import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.atomic.AtomicReference;
 
 /** Settings and clocks shared by the limits tests. */
 final class LimitsTestSupport {
@@ -18,34 +13,6 @@ final class LimitsTestSupport {
   static LimitSettings settings(TenantLimits defaults) {
     return new LimitSettings(defaults, 100, Duration.ofSeconds(3), QuotaPeriod.MONTH, Duration.ofMinutes(10), 50,
         Duration.ofMinutes(2), Duration.ofSeconds(30), Duration.ofSeconds(5));
-  }
-
-  /** A wall clock the test moves by hand. */
-  static final class TestClock extends Clock {
-    private final AtomicReference<Instant> now;
-
-    TestClock(String start) {
-      now = new AtomicReference<>(Instant.parse(start));
-    }
-
-    void advance(Duration by) {
-      now.updateAndGet(i -> i.plus(by));
-    }
-
-    @Override
-    public Instant instant() {
-      return now.get();
-    }
-
-    @Override
-    public ZoneId getZone() {
-      return ZoneOffset.UTC;
-    }
-
-    @Override
-    public Clock withZone(ZoneId zone) {
-      return this;
-    }
   }
 
   /** A nanosecond clock the test moves by hand. */

@@ -41,7 +41,7 @@ class TenantLimitsEntityTest {
     testKit.shutdownTestKit();
   }
 
-  private final LimitsTestSupport.TestClock clock = new LimitsTestSupport.TestClock("2026-11-24T10:00:00Z");
+  private final io.voicehelper.entities.TestClock clock = new io.voicehelper.entities.TestClock("2026-11-24T10:00:00Z");
   private final List<LimitsAuditor.Change> audited = new CopyOnWriteArrayList<>();
 
   private EventSourcedBehaviorTestKit<Command, Event, State> kit() {
