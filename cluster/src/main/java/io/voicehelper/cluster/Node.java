@@ -10,6 +10,7 @@ import io.voicehelper.edge.http.EdgeSettings;
 import io.voicehelper.edge.http.HttpServer;
 import io.voicehelper.edge.http.auth.AdminRoutes;
 import io.voicehelper.edge.http.auth.AuthRoutes;
+import io.voicehelper.edge.http.auth.ClientThrottle;
 import io.voicehelper.edge.http.auth.AuthSettings;
 import io.voicehelper.edge.http.auth.Authentication;
 import io.voicehelper.entities.conversation.ConversationDirectory;
@@ -129,7 +130,8 @@ public final class Node {
               Directives.pathPrefixTest(PathMatchers.segment("api").slash("v1").slash("admin").slash("limits"), () ->
                   authentication.authenticate(principal -> limitsAdmin.route(principal.tenantId(),
                       principal.subject(), principal.has(Permission.LIMITS_MANAGE)))),
-              new AuthRoutes(system, accounts, authentication, edgeSettings).route(),
+              new AuthRoutes(system, accounts, authentication, edgeSettings, new ClientThrottle(
+                  ClientThrottle.Settings.fromConfig(config.getConfig("voicehelper.auth.client-throttle")))).route(),
               new AdminRoutes(system, accounts, authentication, edgeSettings, Clock.systemUTC()).route(),
               new ChatPageRoutes().route()),
           edgeSettings);

@@ -7,6 +7,7 @@ import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import io.voicehelper.edge.http.auth.AdminRoutes;
 import io.voicehelper.edge.http.auth.AuthRoutes;
+import io.voicehelper.edge.http.auth.ClientThrottle;
 import io.voicehelper.edge.http.auth.AuthSettings;
 import io.voicehelper.edge.http.auth.Authentication;
 import io.voicehelper.entities.conversation.ConversationEntity;
@@ -43,6 +44,9 @@ import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 final class EdgeTestKit implements AutoCloseable {
 
   static final String BASE_CONFIG = """
+      # Tests sign up many users from 127.0.0.1 in little time.
+      voicehelper.auth.client-throttle.attempts-per-minute = 100000
+      voicehelper.auth.client-throttle.burst = 100000
       pekko.actor.provider = cluster
       pekko.remote.artery.canonical.hostname = "127.0.0.1"
       pekko.remote.artery.canonical.port = 0
@@ -118,7 +122,8 @@ final class EdgeTestKit implements AutoCloseable {
         new ConversationRoutes(system, ClusterSharding.get(system), directory, settings, authentication);
     binding = HttpServer.start(system, EdgeRoutes.seal(
                 routes.route(),
-                new AuthRoutes(system, accounts, authentication, settings).route(),
+                new AuthRoutes(system, accounts, authentication, settings, new ClientThrottle(ClientThrottle.Settings
+                    .fromConfig(system.settings().config().getConfig("voicehelper.auth.client-throttle")))).route(),
                 new AdminRoutes(system, accounts, authentication, settings, Clock.systemUTC()).route(),
                 new ChatPageRoutes().route()),
             settings)

@@ -29,7 +29,11 @@ public final class AuthRoutes extends AllDirectives {
   private final Json json;
   private final JsonBody body;
 
-  public AuthRoutes(ActorSystem<?> system, Accounts accounts, Authentication authentication, EdgeSettings settings) {
+  private final ClientThrottle throttle;
+
+  public AuthRoutes(ActorSystem<?> system, Accounts accounts, Authentication authentication, EdgeSettings settings,
+      ClientThrottle throttle) {
+    this.throttle = throttle;
     this.accounts = accounts;
     this.authentication = authentication;
     this.settings = settings;
@@ -42,20 +46,26 @@ public final class AuthRoutes extends AllDirectives {
         pathPrefix(PathMatchers.segment("api").slash("v1").slash("auth"), () -> extractClientIP(remote -> {
           String ip = Authentication.clientIp(remote);
           return concat(
-              path("register", () -> post(() -> body.object(b -> tokens(201, () -> accounts.register(
-                  JsonBody.string(b, "tenantName"), JsonBody.string(b, "email"), JsonBody.string(b, "password"),
-                  ip))))),
-              path("login", () -> post(() -> body.object(b -> tokens(200, () -> accounts.login(
-                  JsonBody.string(b, "email"), JsonBody.string(b, "password"), ip))))),
-              path("refresh", () -> post(() -> body.object(b -> tokens(200, () -> accounts.refresh(
-                  JsonBody.string(b, "refreshToken"), ip))))),
-              path("accept-invitation", () -> post(() -> body.object(b -> tokens(201, () ->
-                  accounts.acceptInvitation(JsonBody.string(b, "token"), JsonBody.string(b, "password"), ip))))),
+              path("register", () -> post(() -> throttled(ip, () -> body.object(b -> tokens(201, () ->
+                  accounts.register(JsonBody.string(b, "tenantName"), JsonBody.string(b, "email"),
+                      JsonBody.string(b, "password"), ip)))))),
+              path("login", () -> post(() -> throttled(ip, () -> body.object(b -> tokens(200, () ->
+                  accounts.login(JsonBody.string(b, "email"), JsonBody.string(b, "password"), ip)))))),
+              path("refresh", () -> post(() -> throttled(ip, () -> body.object(b -> tokens(200, () ->
+                  accounts.refresh(JsonBody.string(b, "refreshToken"), ip)))))),
+              path("accept-invitation", () -> post(() -> throttled(ip, () -> body.object(b -> tokens(201, () ->
+                  accounts.acceptInvitation(JsonBody.string(b, "token"), JsonBody.string(b, "password"), ip)))))),
               path("logout", () -> post(() -> authentication.authenticate(principal ->
                   Authentication.requireUser(principal, () -> logout(principal, ip))))),
               path("me", () -> get(() -> authentication.authenticate(principal ->
                   Authentication.requireUser(principal, () -> me(principal))))));
         })));
+  }
+
+  /** The anonymous endpoints count against the client address's attempts before any work is done. */
+  private Route throttled(String ip, Supplier<Route> inner) {
+    throttle.attempt(ip);
+    return inner.get();
   }
 
   private Route tokens(int status, Supplier<CompletionStage<Session>> call) {
