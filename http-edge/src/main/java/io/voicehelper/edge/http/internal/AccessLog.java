@@ -89,7 +89,8 @@ public final class AccessLog {
     line.put("route", PiiMasking.mask(request.getUri().path()));
     request.getUri().rawQueryString().ifPresent(q -> line.put("query", PiiMasking.mask(q)));
     line.put("status", status);
-    line.put("latencyMs", (System.nanoTime() - start) / 1_000_000);
+    // Milliseconds with microsecond resolution: most API calls take about one millisecond.
+    line.put("latencyMs", Math.round((System.nanoTime() - start) / 1_000.0) / 1_000.0);
     line.put("bytes", bytes);
     line.put("client", client);
     if (!complete) line.put("aborted", true);
