@@ -284,8 +284,10 @@ class SseLatencyBenchmark {
 
         B is never refused, and no queue or lock is shared between tenants, but B's latency is not flat here: the node \
         answering %.0f refusals/s, the 8 flooding clients and B's client share 2 cores, so B's requests wait for CPU \
-        inside the node too. Making refusals cheaper (permits leased to each node instead of one ask per request) and \
-        measuring with the load generator off the node's cores are the next steps.
+        inside the node too. Refusals are already cheap: a node that was told a bucket is empty refuses locally until \
+        the bucket's `Retry-After` (one ask to the limiter per refill, not per request), which leaves the allowed rate \
+        exact. What remains is the CPU the flood itself takes; a run with the load generator off the node's cores \
+        would separate the two.
         """, seconds, allowed.get(), allowed.get() / seconds, refused.get(),
         pct(alone, 50), pct(alone, 95), pct(alone, 99),
         pct(aloneServer, 50), pct(aloneServer, 95), pct(aloneServer, 99),

@@ -10,6 +10,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.atomic.AtomicLong;
@@ -56,6 +57,8 @@ public final class LimitDirectives {
     this(client, settings, TokenEstimator.HEURISTIC, Clock.systemUTC());
   }
 
+  private final EmptyBuckets emptyBuckets = new EmptyBuckets();
+
   public LimitDirectives(LimitsClient client, LimitEdgeSettings settings, TokenEstimator estimator, Clock clock) {
     this.client = client;
     this.settings = settings;
@@ -71,19 +74,30 @@ public final class LimitDirectives {
    * {@code rate-limited} with {@code Retry-After}. {@code userId} may be {@code null} (the tenant's bucket only).
    */
   public Route rateLimited(String tenantId, String userId, Supplier<Route> inner) {
+    long now = System.nanoTime();
+    OptionalLong knownWait = emptyBuckets.waitMillis(tenantId, userId, now);
+    if (knownWait.isPresent()) {
+      return Directives.failWith(
+          rateLimited(emptyBuckets.byUser(tenantId, userId, now) ? "user" : "tenant", knownWait.getAsLong()));
+    }
     CompletionStage<Optional<RequestDecision>> decision = orEmpty(() -> client.checkRequest(tenantId, userId));
     return Directives.onSuccess(decision, answer -> {
       if (answer.isEmpty()) return unavailable("request rate", tenantId, settings.failOpen(), inner);
       RequestDecision d = answer.get();
       if (d.allowed()) return inner.get();
-      boolean byUser = "user".equals(d.limitedBy());
-      return Directives.failWith(ProblemException.of(429, "rate-limited", "Too many requests",
-              (byUser ? "You are" : "Your organization is") + " sending requests faster than "
-                  + (byUser ? "your" : "its") + " rate limit allows. Retry after the time in Retry-After.")
-          .with("limitedBy", d.limitedBy())
-          .with("retryAfterMs", d.retryAfterMillis())
-          .withRetryAfter(Duration.ofMillis(d.retryAfterMillis())));
+      emptyBuckets.refused(tenantId, userId, d.limitedBy(), d.retryAfterMillis(), now);
+      return Directives.failWith(rateLimited(d.limitedBy(), d.retryAfterMillis()));
     });
+  }
+
+  private static ProblemException rateLimited(String limitedBy, long retryAfterMillis) {
+    boolean byUser = "user".equals(limitedBy);
+    return ProblemException.of(429, "rate-limited", "Too many requests",
+            (byUser ? "You are" : "Your organization is") + " sending requests faster than "
+                + (byUser ? "your" : "its") + " rate limit allows. Retry after the time in Retry-After.")
+        .with("limitedBy", limitedBy)
+        .with("retryAfterMs", retryAfterMillis)
+        .withRetryAfter(Duration.ofMillis(retryAfterMillis));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
