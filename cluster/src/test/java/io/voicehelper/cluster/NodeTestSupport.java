@@ -58,6 +58,27 @@ final class NodeTestSupport {
     return token == null ? request : request.header("Authorization", "Bearer " + token);
   }
 
+  /**
+   * HOCON for one in-JVM node that forms a cluster by itself: free remoting and management ports, no language model
+   * (unpaced template replies), and stopping it neither leaves the JVM nor runs the JVM's shutdown hook.
+   */
+  static String singleNode(int httpPort, String dbUrl, String... more) {
+    List<String> lines = new ArrayList<>(List.of(
+        "voicehelper.db.url = \"" + dbUrl + "\"",
+        "voicehelper.db.pool-size = 4",
+        "voicehelper.http.port = " + httpPort,
+        "voicehelper.llm.provider = none",
+        "voicehelper.llm.template.tokens-per-second = 0",
+        "pekko.remote.artery.canonical.port = " + freePort(),
+        "pekko.management.http.port = " + freePort(),
+        "pekko.discovery.config.services.voicehelper.endpoints = "
+            + "[{ host = \"127.0.0.1\", port = ${pekko.management.http.port} }]",
+        "pekko.coordinated-shutdown.exit-jvm = off",
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
+    lines.addAll(List.of(more));
+    return String.join("\n", lines);
+  }
+
   static int freePort() {
     try (ServerSocket socket = new ServerSocket(0)) {
       return socket.getLocalPort();

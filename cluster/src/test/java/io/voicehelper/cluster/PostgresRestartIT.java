@@ -51,20 +51,9 @@ class PostgresRestartIT {
   }
 
   private static ActorSystem<Void> startNode(int httpPort) {
-    return Node.start(Node.loadConfig(String.join("\n",
-        "voicehelper.db.url = \"" + schemaUrl + "\"",
+    return Node.start(Node.loadConfig(NodeTestSupport.singleNode(httpPort, schemaUrl,
         "voicehelper.db.user = \"" + USER + "\"",
-        "voicehelper.db.password = \"" + PASSWORD + "\"",
-        "voicehelper.db.pool-size = 4",
-        "voicehelper.http.port = " + httpPort,
-        "voicehelper.llm.provider = none",
-        "voicehelper.llm.template.tokens-per-second = 1000",
-        "pekko.remote.artery.canonical.port = " + NodeTestSupport.freePort(),
-        "pekko.management.http.port = " + NodeTestSupport.freePort(),
-        "pekko.discovery.config.services.voicehelper.endpoints = "
-            + "[{ host = \"127.0.0.1\", port = ${pekko.management.http.port} }]",
-        "pekko.coordinated-shutdown.exit-jvm = off",
-        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")));
+        "voicehelper.db.password = \"" + PASSWORD + "\"")));
   }
 
   private static void stop(ActorSystem<Void> node) throws Exception {

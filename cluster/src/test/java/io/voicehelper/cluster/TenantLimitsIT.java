@@ -51,18 +51,8 @@ class TenantLimitsIT {
   static void startNode() {
     int http = NodeTestSupport.freePort();
     api = "http://127.0.0.1:" + http + "/api/v1";
-    node = Node.start(Node.loadConfig(String.join("\n",
-        "voicehelper.db.url = \"jdbc:h2:mem:limits-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1\"",
-        "voicehelper.db.pool-size = 4",
-        "voicehelper.http.port = " + http,
-        "voicehelper.llm.provider = none",
-        "voicehelper.llm.template.tokens-per-second = 0",
-        "pekko.remote.artery.canonical.port = " + NodeTestSupport.freePort(),
-        "pekko.management.http.port = " + NodeTestSupport.freePort(),
-        "pekko.discovery.config.services.voicehelper.endpoints = "
-            + "[{ host = \"127.0.0.1\", port = ${pekko.management.http.port} }]",
-        "pekko.coordinated-shutdown.exit-jvm = off",
-        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")));
+    node = Node.start(Node.loadConfig(NodeTestSupport.singleNode(http,
+        "jdbc:h2:mem:limits-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1")));
     probes = ActorTestKit.create("limits-probes");
     // Sign-up needs only the database; the limits are sharded entities and need the node to have joined (itself).
     probes.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {

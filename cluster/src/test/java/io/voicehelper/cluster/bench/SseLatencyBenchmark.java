@@ -15,6 +15,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
 import java.util.List;
@@ -78,9 +79,20 @@ class SseLatencyBenchmark {
         "pekko.coordinated-shutdown.exit-jvm = off",
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off")));
     try {
+      // Sign-up needs only the database; conversations and limits are sharded and need the node to be Up.
+      org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit probes =
+          org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit.create("bench-probes");
+      probes.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+        if (org.apache.pekko.cluster.typed.Cluster.get(node).selfMember().status()
+            != org.apache.pekko.cluster.MemberStatus.up()) {
+          throw new AssertionError("the node has not joined its cluster yet");
+        }
+        return null;
+      });
+      probes.shutdownTestKit();
       token = signUp("http://127.0.0.1:" + nodePort + "/api/v1/auth/register");
       String api = "http://127.0.0.1:" + nodePort + "/api/v1/conversations";
-      String conversation = awaitCreated(api);
+      String conversation = create(api);
       List<String> tokens = firstReplyTokens(api + "/" + conversation + "/messages");
 
       ServerBinding bare = Http.get(node).newServerAt("127.0.0.1", 0).bind(bareRoute(tokens))
@@ -91,7 +103,7 @@ class SseLatencyBenchmark {
       List<Sample> ours = new ArrayList<>();
       List<Sample> baseline = new ArrayList<>();
       for (int i = 0; i < WARMUP + MEASURED; i++) {
-        String messages = api + "/" + awaitCreated(api) + "/messages";
+        String messages = api + "/" + create(api) + "/messages";
         Sample o = stream(HttpRequest.newBuilder(URI.create(messages))
             .header("Content-Type", "application/json")
             .header("Authorization", "Bearer " + token)
@@ -145,17 +157,13 @@ class SseLatencyBenchmark {
     }
   }
 
-  private static String awaitCreated(String api) throws Exception {
-    long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(60);
-    while (true) {
-      HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(api))
-              .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
-              .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
-          HttpResponse.BodyHandlers.ofString());
-      if (created.statusCode() == 201) return JSON.readTree(created.body()).get("id").asText();
-      if (System.nanoTime() > deadline) throw new AssertionError("node not ready: " + created.body());
-      Thread.onSpinWait(); // the node is still joining its cluster; the next request waits on the network anyway
-    }
+  private static String create(String api) throws Exception {
+    HttpResponse<String> created = HTTP.send(HttpRequest.newBuilder(URI.create(api))
+            .header("Content-Type", "application/json").header("Authorization", "Bearer " + token)
+            .POST(HttpRequest.BodyPublishers.ofString("{}")).build(),
+        HttpResponse.BodyHandlers.ofString());
+    if (created.statusCode() != 201) throw new AssertionError("cannot create a conversation: " + created.body());
+    return JSON.readTree(created.body()).get("id").asText();
   }
 
   private static List<String> firstReplyTokens(String messages) throws Exception {

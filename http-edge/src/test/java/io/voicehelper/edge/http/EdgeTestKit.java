@@ -28,13 +28,8 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.ServerBinding;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 
 /**
  * A one-node cluster with in-memory persistence, the conversation entity on a scripted generator, accounts on an
@@ -93,20 +88,9 @@ final class EdgeTestKit implements AutoCloseable {
       .build();
 
   private EdgeTestKit(String name, String extraConfig, ReplyGenerator generator) throws Exception {
-    Config config = ConfigFactory.parseString(extraConfig)
-        .withFallback(ConfigFactory.parseString(BASE_CONFIG))
-        .withFallback(PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load())
-        .resolve();
-    testKit = ActorTestKit.create(name, config);
+    testKit = OneNodeCluster.start(name,
+        ConfigFactory.parseString(extraConfig).withFallback(ConfigFactory.parseString(BASE_CONFIG)));
     ActorSystem<Void> system = testKit.system();
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
-      assertEquals(MemberStatus.up(), cluster.selfMember().status());
-      return null;
-    });
     ConversationEntity.init(system,
         ConversationSettings.fromConfig(system.settings().config().getConfig("voicehelper.conversation")),
         generator,

@@ -1,5 +1,6 @@
 package io.voicehelper.edge.http.limits;
 
+import io.voicehelper.edge.http.OneNodeCluster;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
@@ -36,17 +37,12 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
-import org.apache.pekko.cluster.typed.Join;
 import org.apache.pekko.http.javadsl.ServerBinding;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
 import org.apache.pekko.http.javadsl.server.Directives;
 import org.apache.pekko.http.javadsl.server.PathMatchers;
 import org.apache.pekko.http.javadsl.server.Route;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitPlugin;
-import org.apache.pekko.persistence.testkit.PersistenceTestKitSnapshotPlugin;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
@@ -93,19 +89,8 @@ final class LimitsEdgeTestKit implements AutoCloseable {
       .connectTimeout(Duration.ofSeconds(5)).build();
 
   LimitsEdgeTestKit(String name) throws Exception {
-    Config config = CONFIG
-        .withFallback(PersistenceTestKitPlugin.getInstance().config())
-        .withFallback(PersistenceTestKitSnapshotPlugin.config())
-        .withFallback(ConfigFactory.load())
-        .resolve();
-    testKit = ActorTestKit.create(name, config);
+    testKit = OneNodeCluster.start(name, CONFIG);
     ActorSystem<Void> system = testKit.system();
-    Cluster cluster = Cluster.get(system);
-    cluster.manager().tell(Join.create(cluster.selfMember().address()));
-    testKit.createTestProbe().awaitAssert(Duration.ofSeconds(10), () -> {
-      assertEquals(MemberStatus.up(), cluster.selfMember().status());
-      return null;
-    });
     LimitSettings limitSettings = LimitSettings.fromConfig(system.settings().config().getConfig("voicehelper.limits"));
     LimitEdgeSettings edgeSettings =
         LimitEdgeSettings.fromConfig(system.settings().config().getConfig("voicehelper.limits.edge"));
