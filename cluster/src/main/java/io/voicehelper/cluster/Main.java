@@ -6,6 +6,7 @@ public final class Main {
   private Main() {}
 
   public static void main(String[] args) {
+    CommonPool.ensureParallelism();
     Node.start(Node.loadConfig());
   }
 }

@@ -84,6 +84,11 @@ public final class Node {
     return Behaviors.setup(context -> {
       ActorSystem<Void> system = context.getSystem();
       Config config = system.settings().config();
+      if (!CommonPool.isPooled()) {
+        context.getLog().warn("The JVM's common pool has a parallelism of {}: every asynchronous callback will start a "
+            + "thread. Start the node through its main class, or set -D{}=2 or more.",
+            java.util.concurrent.ForkJoinPool.getCommonPoolParallelism(), CommonPool.PARALLELISM);
+      }
 
       PekkoManagement.get(system).start();
       ClusterBootstrap.get(system).start();

@@ -18,6 +18,7 @@ import java.util.Set;
  * @param clockSkew tolerated clock difference between nodes
  * @param keys configured signing keys, newest (the signing one) first; empty: a generated key from the database
  * @param revocationRefreshInterval how often a node reads revocations
+ * @param verifiedTokenCacheSize verified access tokens remembered per node (0: none)
  * @param apiKeyNegativeCacheSize unknown API keys remembered per node
  * @param apiKeyNegativeCacheTtl how long an unknown API key is remembered
  */
@@ -28,6 +29,7 @@ public record AuthSettings(
     Duration clockSkew,
     List<Key> keys,
     Duration revocationRefreshInterval,
+    int verifiedTokenCacheSize,
     int apiKeyNegativeCacheSize,
     Duration apiKeyNegativeCacheTtl) {
 
@@ -49,6 +51,9 @@ public record AuthSettings(
     if (revocationRefreshInterval.isNegative() || revocationRefreshInterval.isZero()) {
       throw new IllegalArgumentException("voicehelper.auth.tokens.revocation-refresh-interval must be positive");
     }
+    if (verifiedTokenCacheSize < 0) {
+      throw new IllegalArgumentException("voicehelper.auth.tokens.verified-cache-size must not be negative");
+    }
     Set<String> kids = new HashSet<>();
     for (Key k : keys) {
       if (!kids.add(k.kid())) throw new IllegalArgumentException("key id '" + k.kid() + "' appears twice");
@@ -66,6 +71,7 @@ public record AuthSettings(
         tokens.getDuration("clock-skew"),
         parseKeys(tokens.getString("keys")),
         tokens.getDuration("revocation-refresh-interval"),
+        tokens.getInt("verified-cache-size"),
         apiKeys.getInt("negative-cache-size"),
         apiKeys.getDuration("negative-cache-ttl"));
   }
