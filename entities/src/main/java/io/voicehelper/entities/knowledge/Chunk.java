@@ -1,0 +1,36 @@
+package io.voicehelper.entities.knowledge;
+
+import java.util.List;
+
+/**
+ * A passage of one version of a document, as stored in the durable chunk table and in the search indexes.
+ *
+ * @param chunkId derived from the document, the version, the position and the text's hash (see {@link #idFor}), so
+ *     indexing the same version again writes the same ids and never duplicates a chunk
+ * @param document which document
+ * @param version the document version the chunk was cut from (1, 2, ...)
+ * @param position the chunk's index in the version, from 0
+ * @param headingPath the headings above the chunk, outermost first (empty when the document has none)
+ * @param text the chunk's text
+ * @param tokens the chunk's size in tokens as the chunker counted them
+ */
+public record Chunk(
+    String chunkId, DocumentRef document, int version, int position, List<String> headingPath, String text,
+    int tokens) {
+
+  public Chunk {
+    headingPath = List.copyOf(headingPath);
+  }
+
+  /** {@code <document>-v<version>-<position>-<first 16 hex digits of SHA-256 of the text>}. */
+  public static String idFor(DocumentRef document, int version, int position, String text) {
+    try {
+      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
+          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      return document.documentId() + "-v" + version + "-" + position + "-"
+          + java.util.HexFormat.of().formatHex(digest, 0, 8);
+    } catch (java.security.NoSuchAlgorithmException e) {
+      throw new IllegalStateException("SHA-256 is part of every JVM", e);
+    }
+  }
+}
