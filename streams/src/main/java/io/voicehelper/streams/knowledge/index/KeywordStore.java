@@ -1,0 +1,21 @@
+package io.voicehelper.streams.knowledge.index;
+
+import io.voicehelper.entities.knowledge.DocumentRef;
+import io.voicehelper.entities.knowledge.EmbeddedChunk;
+import io.voicehelper.entities.knowledge.SearchFilter;
+import io.voicehelper.entities.knowledge.SearchHit;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/** The keyword (BM25) half of a {@link io.voicehelper.entities.knowledge.KnowledgeIndex}: Lucene or Elasticsearch. */
+public interface KeywordStore {
+
+  /** Writes the chunks' text; a keyword store ignores the vectors. */
+  CompletionStage<Void> upsert(List<EmbeddedChunk> chunks);
+
+  CompletionStage<Void> removeDocument(DocumentRef document, int keepVersion);
+
+  CompletionStage<Void> removeCollection(String tenantId, String collectionId);
+
+  CompletionStage<List<SearchHit>> searchKeyword(SearchFilter filter, String query, int limit);
+}
