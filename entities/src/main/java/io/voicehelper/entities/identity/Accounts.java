@@ -62,10 +62,21 @@ public final class Accounts {
   private final PasswordHasher hasher;
   private final AccountsSettings settings;
   private final Clock clock;
+  private final java.util.function.BiConsumer<String, String> onTenantCreated;
   /** A hash verified against when there is no user, so that unknown emails cost as much as known ones. */
   private final CompletableFuture<String> decoyHash;
 
   public Accounts(IdentityStore store, PasswordHasher hasher, AccountsSettings settings, Clock clock) {
+    this(store, hasher, settings, clock, (tenantId, ownerId) -> {});
+  }
+
+  /**
+   * @param onTenantCreated told the new tenant's id and its owner's user id after a sign-up succeeded (for example to
+   *     give the tenant its sample knowledge base); it must not block, and its failures do not fail the sign-up
+   */
+  public Accounts(IdentityStore store, PasswordHasher hasher, AccountsSettings settings, Clock clock,
+      java.util.function.BiConsumer<String, String> onTenantCreated) {
+    this.onTenantCreated = onTenantCreated;
     this.store = store;
     this.hasher = hasher;
     this.settings = settings;
@@ -87,7 +98,14 @@ public final class Accounts {
       User owner = new User(newId(), tenant.id(), login, Role.OWNER, false, now);
       return store.createTenant(tenant, new StoredUser(owner, hash, 0, null, 0))
           .thenCompose(done -> audit(tenant.id(), owner.id(), REGISTERED, tenant.id(), ip, name))
-          .thenCompose(done -> newSession(owner, tenant, 0, UUID.randomUUID().toString()));
+          .thenCompose(done -> {
+            try {
+              onTenantCreated.accept(tenant.id(), owner.id());
+            } catch (RuntimeException e) {
+              // A listener's failure is its own: the tenant exists and its owner gets signed in.
+            }
+            return newSession(owner, tenant, 0, UUID.randomUUID().toString());
+          });
     });
   }
 

@@ -11,7 +11,9 @@ public enum Permission {
   INVITATIONS_MANAGE("invitations:manage"),
   API_KEYS_MANAGE("api-keys:manage"),
   AUDIT_READ("audit:read"),
-  LIMITS_MANAGE("limits:manage");
+  LIMITS_MANAGE("limits:manage"),
+  KNOWLEDGE_READ("knowledge:read"),
+  KNOWLEDGE_WRITE("knowledge:write");
 
   private final String wireName;
 
@@ -23,9 +25,13 @@ public enum Permission {
     return wireName;
   }
 
-  /** Whether an API key may carry this permission: keys act on conversations only, never administer a tenant. */
+  /**
+   * Whether an API key may carry this permission: keys act on conversations and the knowledge base (an integration
+   * that syncs documents from a CMS), never administer a tenant.
+   */
   public boolean grantableToApiKey() {
-    return this == CONVERSATIONS_READ || this == CONVERSATIONS_WRITE;
+    return this == CONVERSATIONS_READ || this == CONVERSATIONS_WRITE || this == KNOWLEDGE_READ
+        || this == KNOWLEDGE_WRITE;
   }
 
   public static Optional<Permission> fromWireName(String name) {

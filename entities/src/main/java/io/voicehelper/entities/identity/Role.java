@@ -12,9 +12,11 @@ import java.util.Set;
 public enum Role {
   OWNER(EnumSet.allOf(Permission.class)),
   ADMIN(EnumSet.allOf(Permission.class)),
-  OPERATOR(EnumSet.of(Permission.CONVERSATIONS_READ, Permission.CONVERSATIONS_WRITE, Permission.USERS_READ)),
-  MEMBER(EnumSet.of(Permission.CONVERSATIONS_READ, Permission.CONVERSATIONS_WRITE)),
-  INTEGRATOR(EnumSet.of(Permission.CONVERSATIONS_READ, Permission.CONVERSATIONS_WRITE));
+  OPERATOR(EnumSet.of(Permission.CONVERSATIONS_READ, Permission.CONVERSATIONS_WRITE, Permission.USERS_READ,
+      Permission.KNOWLEDGE_READ)),
+  MEMBER(EnumSet.of(Permission.CONVERSATIONS_READ, Permission.CONVERSATIONS_WRITE, Permission.KNOWLEDGE_READ)),
+  INTEGRATOR(EnumSet.of(Permission.CONVERSATIONS_READ, Permission.CONVERSATIONS_WRITE, Permission.KNOWLEDGE_READ,
+      Permission.KNOWLEDGE_WRITE));
 
   private final Set<Permission> permissions;
 

@@ -8,7 +8,8 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The chat page: {@code /} (and {@code /index.html}) and its scripts and styles under {@code /assets/}, served from
+ * The chat page: {@code /} (and {@code /index.html}), the knowledge page {@code /knowledge.html}, and their scripts
+ * and styles under {@code /assets/}, served from
  * the classpath folder {@code web/}. Plain files, no build step; the page only talks to the conversation API.
  */
 public final class ChatPageRoutes extends AllDirectives {
@@ -26,6 +27,7 @@ public final class ChatPageRoutes extends AllDirectives {
     return respondWithHeaders(PAGE_HEADERS, () -> concat(
         pathSingleSlash(() -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8)),
         path("index.html", () -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8)),
+        path("knowledge.html", () -> getFromResource("web/knowledge.html", ContentTypes.TEXT_HTML_UTF8)),
         pathPrefix("assets", () -> getFromResourceDirectory("web/assets"))));
   }
 }

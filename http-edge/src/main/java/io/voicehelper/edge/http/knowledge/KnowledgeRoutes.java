@@ -1,0 +1,492 @@
+package io.voicehelper.edge.http.knowledge;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.voicehelper.edge.http.EdgeSettings;
+import io.voicehelper.edge.http.auth.Authentication;
+import io.voicehelper.edge.http.auth.Principal;
+import io.voicehelper.edge.http.internal.Json;
+import io.voicehelper.edge.http.internal.JsonBody;
+import io.voicehelper.edge.http.internal.ProblemException;
+import io.voicehelper.edge.http.internal.ProblemHandling;
+import io.voicehelper.edge.http.limits.LimitDirectives;
+import io.voicehelper.entities.identity.Permission;
+import io.voicehelper.entities.knowledge.DocumentEntity;
+import io.voicehelper.entities.knowledge.DocumentEntity.DocumentView;
+import io.voicehelper.entities.knowledge.DocumentEntity.VersionView;
+import io.voicehelper.entities.knowledge.DocumentRef;
+import io.voicehelper.entities.knowledge.DocumentRejection;
+import io.voicehelper.entities.knowledge.KnowledgeCatalog;
+import io.voicehelper.entities.knowledge.ObjectStore;
+import java.net.URLEncoder;
+import java.nio.charset.StandardCharsets;
+import java.time.Clock;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import org.apache.pekko.Done;
+import org.apache.pekko.actor.typed.ActorRef;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
+import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
+import org.apache.pekko.http.javadsl.model.ContentType;
+import org.apache.pekko.http.javadsl.model.ContentTypes;
+import org.apache.pekko.http.javadsl.model.HttpEntities;
+import org.apache.pekko.http.javadsl.model.HttpResponse;
+import org.apache.pekko.http.javadsl.model.MediaTypes;
+import org.apache.pekko.http.javadsl.model.Multipart;
+import org.apache.pekko.http.javadsl.model.RequestEntity;
+import org.apache.pekko.http.javadsl.model.StatusCodes;
+import org.apache.pekko.http.javadsl.model.headers.Location;
+import org.apache.pekko.http.javadsl.model.headers.RawHeader;
+import org.apache.pekko.http.javadsl.server.AllDirectives;
+import org.apache.pekko.http.javadsl.server.PathMatchers;
+import org.apache.pekko.http.javadsl.server.Route;
+import org.apache.pekko.http.javadsl.unmarshalling.Unmarshaller;
+import org.apache.pekko.pattern.StatusReply;
+import org.apache.pekko.stream.javadsl.Sink;
+import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
+
+/**
+ * The knowledge API under {@code /api/v1/collections} (docs/knowledge-api.md): collections, document uploads
+ * streamed to the object store, documents with their versions, state and progress, downloads, restores, re-indexing.
+ *
+ * <p>Reading needs {@code knowledge:read}, changing {@code knowledge:write}. The tenant comes from the credential only:
+ * it scopes every catalog query and every document's entity id, so another tenant's ids are simply unknown (404).
+ *
+ * <p>An upload never holds the file in memory: the multipart part's bytes go straight into the object store's sink,
+ * which counts them and stops at {@link KnowledgeEdgeSettings#maxUploadBytes()}. The document's entity numbers the
+ * version first, so a failed or abandoned upload leaves a FAILED version with its reason, not a stray file.
+ */
+public final class KnowledgeRoutes extends AllDirectives {
+
+  static final String BASE_PATH = "/api/v1/collections";
+  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
+  private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
+  /** Room for the multipart boundaries and part headers around the file. */
+  private static final long MULTIPART_OVERHEAD = 64 * 1024;
+  private static final int MAX_LIST = 1000;
+
+  private final ActorSystem<?> system;
+  private final ClusterSharding sharding;
+  private final KnowledgeCatalog catalog;
+  private final ObjectStore objects;
+  private final KnowledgeEdgeSettings settings;
+  private final EdgeSettings edge;
+  private final Authentication authentication;
+  private final LimitDirectives limits;
+  private final Json json;
+  private final JsonBody body;
+  private final Clock clock;
+
+  public KnowledgeRoutes(
+      ActorSystem<?> system, ClusterSharding sharding, KnowledgeCatalog catalog, ObjectStore objects,
+      KnowledgeEdgeSettings settings, EdgeSettings edge, Authentication authentication, LimitDirectives limits,
+      Clock clock) {
+    this.system = system;
+    this.sharding = sharding;
+    this.catalog = catalog;
+    this.objects = objects;
+    this.settings = settings;
+    this.edge = edge;
+    this.authentication = authentication;
+    this.limits = limits;
+    this.clock = clock;
+    this.json = new Json(edge.maxJsonDepth(), (int) Math.min(Integer.MAX_VALUE, edge.maxBodyBytes()));
+    this.body = new JsonBody(system, json, edge.maxBodyBytes(), edge.bodyReadTimeout());
+  }
+
+  public Route route() {
+    return ProblemHandling.handleFailures(
+        pathPrefix(PathMatchers.segment("api").slash("v1").slash("collections"), () ->
+            authentication.authenticate(principal -> rateLimited(principal, () -> routes(principal)))));
+  }
+
+  private Route rateLimited(Principal principal, Supplier<Route> inner) {
+    return limits == null ? inner.get() : limits.rateLimited(principal.tenantId(), principal.subject(), inner);
+  }
+
+  private Route routes(Principal principal) {
+    String tenant = principal.tenantId();
+    return concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> read(principal, () -> listCollections(tenant))),
+            post(() -> write(principal, () -> createCollection(principal))))),
+        pathPrefix(PathMatchers.segment(), collectionId -> {
+          checkId(collectionId, "collection");
+          return concat(
+              pathEndOrSingleSlash(() -> concat(
+                  get(() -> read(principal, () -> withCollection(tenant, collectionId, c ->
+                      complete(json.response(200, item(c)))))),
+                  patch(() -> write(principal, () -> renameCollection(tenant, collectionId))),
+                  delete(() -> write(principal, () -> deleteCollection(tenant, collectionId))))),
+              path("reindex", () -> post(() -> write(principal, () -> reindexCollection(tenant, collectionId)))),
+              pathPrefix("documents", () -> documentRoutes(principal, collectionId)));
+        }));
+  }
+
+  private Route documentRoutes(Principal principal, String collectionId) {
+    String tenant = principal.tenantId();
+    return concat(
+        pathEndOrSingleSlash(() -> concat(
+            get(() -> read(principal, () -> withCollection(tenant, collectionId, c -> listDocuments(c)))),
+            post(() -> write(principal, () -> withCollection(tenant, collectionId, c ->
+                upload(principal, c, Optional.empty())))))),
+        pathPrefix(PathMatchers.segment(), documentId -> {
+          checkId(documentId, "document");
+          return documentRoute(principal, new DocumentRef(tenant, collectionId, documentId));
+        }));
+  }
+
+  private Route documentRoute(Principal principal, DocumentRef ref) {
+    String tenant = ref.tenantId();
+    String collectionId = ref.collectionId();
+    Route document = pathEndOrSingleSlash(() -> concat(
+        get(() -> read(principal, () -> withCollection(tenant, collectionId, c ->
+            onSuccess(ask(ref, DocumentEntity.Get::new), view -> complete(json.response(200, detail(view))))))),
+        delete(() -> write(principal, () -> withCollection(tenant, collectionId, c ->
+            onSuccess(ask(ref, DocumentEntity.Delete::new), done ->
+                complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT))))))));
+    Route newVersion = path("versions", () -> post(() -> write(principal, () ->
+        withCollection(tenant, collectionId, c -> upload(principal, c, Optional.of(ref.documentId()))))));
+    Route version = pathPrefix(PathMatchers.segment("versions").slash(PathMatchers.integerSegment()), number ->
+        concat(
+            path("content", () -> get(() -> read(principal, () ->
+                withCollection(tenant, collectionId, c -> download(ref, number))))),
+            path("restore", () -> post(() -> write(principal, () -> withCollection(tenant, collectionId, c ->
+                onSuccess(this.<DocumentView>ask(ref, replyTo -> new DocumentEntity.RestoreVersion(number, replyTo)), view ->
+                    complete(json.response(202, detail(view))))))))));
+    return concat(document, newVersion, version);
+  }
+
+  private static Route read(Principal principal, Supplier<Route> inner) {
+    return Authentication.authorize(principal, Permission.KNOWLEDGE_READ, inner);
+  }
+
+  private static Route write(Principal principal, Supplier<Route> inner) {
+    return Authentication.authorize(principal, Permission.KNOWLEDGE_WRITE, inner);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Collections
+
+  private Route listCollections(String tenant) {
+    return onSuccess(withTimeout(() -> catalog.collections(tenant, MAX_LIST)), list ->
+        complete(json.response(200, new KnowledgeJson.CollectionList(list.stream().map(KnowledgeRoutes::item).toList()))));
+  }
+
+  private Route createCollection(Principal principal) {
+    return body.object(request -> {
+      String name = collectionName(request);
+      KnowledgeCatalog.Collection collection = new KnowledgeCatalog.Collection(principal.tenantId(),
+          "col-" + UUID.randomUUID().toString().replace("-", "").substring(0, 20), name, principal.subject(),
+          clock.instant());
+      CompletionStage<Void> created = withTimeout(() -> catalog.createCollection(collection))
+          .exceptionally(failure -> {
+            throw nameTaken(ProblemHandling.unwrap(failure), name);
+          });
+      return onSuccess(created, ignored -> complete(json.response(201, item(collection))
+          .addHeader(Location.create(BASE_PATH + "/" + collection.collectionId()))));
+    });
+  }
+
+  private Route renameCollection(String tenant, String collectionId) {
+    return body.object(request -> {
+      String name = collectionName(request);
+      CompletionStage<Optional<KnowledgeCatalog.Collection>> renamed =
+          withTimeout(() -> catalog.renameCollection(tenant, collectionId, name))
+              .exceptionally(failure -> {
+                throw nameTaken(ProblemHandling.unwrap(failure), name);
+              })
+              .thenCompose(found -> found
+                  ? catalog.collection(tenant, collectionId)
+                  : CompletableFuture.completedFuture(Optional.empty()));
+      return onSuccess(renamed, c -> complete(json.response(200,
+          item(c.orElseThrow(() -> ProblemException.notFound("collection", collectionId))))));
+    });
+  }
+
+  /**
+   * Removes the collection from the catalog, then deletes each of its documents through its entity (which purges its
+   * chunks from every store and its originals, in the background, retried until done).
+   */
+  private Route deleteCollection(String tenant, String collectionId) {
+    return withCollection(tenant, collectionId, c -> {
+      CompletionStage<Boolean> deleted = withTimeout(() -> catalog.documents(tenant, collectionId, Integer.MAX_VALUE))
+          .thenCompose(documents -> catalog.deleteCollection(tenant, collectionId).thenApply(found -> {
+            for (KnowledgeCatalog.DocumentSummary d : documents) {
+              EntityRef<DocumentEntity.Command> document = entity(d.document());
+              document.<StatusReply<Done>>ask(DocumentEntity.Delete::new, edge.askTimeout()).whenComplete((r, e) -> {
+                if (e != null) {
+                  system.log().warn("Deleting document {} of deleted collection {} failed: {}",
+                      d.document().documentId(), collectionId, e.toString());
+                }
+              });
+            }
+            return found;
+          }));
+      return onSuccess(deleted, found -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)));
+    });
+  }
+
+  private Route reindexCollection(String tenant, String collectionId) {
+    return withCollection(tenant, collectionId, c -> {
+      CompletionStage<Integer> started = withTimeout(() -> catalog.documents(tenant, collectionId, Integer.MAX_VALUE))
+          .thenApply(documents -> {
+            int count = 0;
+            for (KnowledgeCatalog.DocumentSummary d : documents) {
+              if (d.publishedVersion() == 0) continue;
+              count++;
+              entity(d.document()).<StatusReply<DocumentView>>ask(DocumentEntity.Reindex::new, edge.askTimeout())
+                  .whenComplete((r, e) -> {
+                    if (e != null) {
+                      system.log().info("Re-indexing document {} was not started: {}", d.document().documentId(),
+                          e.toString());
+                    }
+                  });
+            }
+            return count;
+          });
+      return onSuccess(started, count -> complete(json.response(202, new KnowledgeJson.Reindexing(count))));
+    });
+  }
+
+  private Route withCollection(String tenant, String collectionId,
+      Function<KnowledgeCatalog.Collection, Route> inner) {
+    return onSuccess(withTimeout(() -> catalog.collection(tenant, collectionId)), found ->
+        inner.apply(found.orElseThrow(() -> ProblemException.notFound("collection", collectionId))));
+  }
+
+  private static KnowledgeJson.CollectionItem item(KnowledgeCatalog.Collection c) {
+    return new KnowledgeJson.CollectionItem(c.collectionId(), c.name(), c.createdAt());
+  }
+
+  private String collectionName(JsonNode request) {
+    String name = JsonBody.string(request, "name");
+    if (name == null) throw ProblemException.badRequest("name-required", "'name' is required.");
+    String clean = CONTROL.matcher(name).replaceAll(" ").strip();
+    int length = clean.codePointCount(0, clean.length());
+    if (length == 0 || length > settings.maxCollectionNameLength()) {
+      throw ProblemException.badRequest("invalid-name",
+          "'name' must be 1 to " + settings.maxCollectionNameLength() + " characters long.");
+    }
+    return clean;
+  }
+
+  private static RuntimeException nameTaken(Throwable cause, String name) {
+    if (cause instanceof KnowledgeCatalog.NameTaken) {
+      return ProblemException.of(409, "collection-name-taken", "Collection name taken",
+          "The tenant has a collection named '" + name + "' already.");
+    }
+    return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Documents
+
+  private Route listDocuments(KnowledgeCatalog.Collection c) {
+    return onSuccess(withTimeout(() -> catalog.documents(c.tenantId(), c.collectionId(), MAX_LIST)), list -> {
+      List<KnowledgeJson.DocumentItem> items = new ArrayList<>(list.size());
+      for (KnowledgeCatalog.DocumentSummary d : list) {
+        items.add(new KnowledgeJson.DocumentItem(d.document().documentId(), d.name(), d.state(), d.latestVersion(),
+            d.publishedVersion(), d.chunks(), d.sizeBytes(), d.updatedAt()));
+      }
+      return complete(json.response(200, new KnowledgeJson.DocumentList(items)));
+    });
+  }
+
+  private static KnowledgeJson.DocumentDetail detail(DocumentView view) {
+    List<KnowledgeJson.VersionItem> versions = new ArrayList<>(view.versions().size());
+    for (VersionView v : view.versions()) {
+      versions.add(new KnowledgeJson.VersionItem(v.version(), v.fileName(), v.state().name(), v.contentType(),
+          v.size(), v.sha256(), v.chunks(), v.createdAt(), v.supersededAt(), v.failure(), v.uploadedBy()));
+    }
+    KnowledgeJson.Progress progress = view.progress()
+        .map(p -> new KnowledgeJson.Progress(p.done(), p.total())).orElse(null);
+    return new KnowledgeJson.DocumentDetail(view.document().documentId(), view.document().collectionId(),
+        view.name(), view.state().name(), view.publishedVersion(), progress, versions);
+  }
+
+  /** The original file of one version, streamed from the object store. */
+  private Route download(DocumentRef ref, int version) {
+    return onSuccess(ask(ref, DocumentEntity.Get::new), view -> {
+      VersionView v = view.versions().stream().filter(x -> x.version() == version).findFirst()
+          .orElseThrow(() -> ProblemException.notFound("version", Integer.toString(version)));
+      if (v.sha256() == null || v.state() == DocumentEntity.VersionState.FAILED) {
+        throw ProblemException.of(409, "version-without-content", "No content",
+            "Version " + version + " has no stored file (its upload did not complete or it failed).");
+      }
+      ContentType type = v.contentType() == null
+          ? ContentTypes.APPLICATION_OCTET_STREAM
+          : ContentTypes.parse(v.contentType().contains("text/") && !v.contentType().contains("charset")
+              ? v.contentType() + "; charset=UTF-8" : v.contentType());
+      Source<ByteString, ?> bytes = objects.get(v.objectKey());
+      String encoded = URLEncoder.encode(v.fileName(), StandardCharsets.UTF_8).replace("+", "%20");
+      return complete(HttpResponse.create()
+          .withEntity(HttpEntities.create(type, v.size(), bytes.mapMaterializedValue(m -> null)))
+          .addHeader(RawHeader.create("Content-Disposition", "attachment; filename*=UTF-8''" + encoded)));
+    });
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Uploads
+
+  private record Stored(DocumentRef ref, String name, int version) {}
+
+  /**
+   * Stores the request's part named {@code file} as a new version: of the document named like the file in the
+   * collection, or of {@code documentId}. Other parts are read and ignored.
+   */
+  private Route upload(Principal principal, KnowledgeCatalog.Collection collection, Optional<String> documentId) {
+    long maxRequest = settings.maxUploadBytes() + MULTIPART_OVERHEAD;
+    return withSizeLimit(maxRequest, () -> withRequestTimeout(settings.uploadTimeout(), () ->
+        extractRequest(request -> {
+          RequestEntity entity = request.entity();
+          OptionalLong length = entity.getContentLengthOption();
+          if (length.isPresent() && length.getAsLong() > maxRequest) {
+            throw ProblemException.payloadTooLarge(settings.maxUploadBytes());
+          }
+          if (!entity.getContentType().mediaType().equals(MediaTypes.MULTIPART_FORM_DATA)) {
+            throw ProblemException.unsupportedMediaType(entity.getContentType().mediaType().toString());
+          }
+          return entity(Unmarshaller.entityToMultipartFormData(), form -> {
+            CompletionStage<List<Stored>> stored = form.getParts()
+                .mapAsync(1, part -> isFile(part)
+                    ? store(principal, collection, documentId, part).thenApply(Optional::of)
+                    : part.getEntity().discardBytes(system).completionStage().thenApply(done -> Optional.<Stored>empty()))
+                .filter(Optional::isPresent)
+                .map(Optional::get)
+                .runWith(Sink.seq(), system)
+                .exceptionally(failure -> {
+                  Throwable cause = ProblemHandling.unwrap(failure);
+                  if (cause instanceof ProblemException p) throw p;
+                  throw uploadFailure(cause);
+                });
+            return onSuccess(stored, files -> {
+              if (files.isEmpty()) {
+                throw ProblemException.badRequest("file-required",
+                    "The request must have a multipart part named 'file' with a file name.");
+              }
+              Stored first = files.get(0);
+              return complete(json.response(202, new KnowledgeJson.UploadAccepted(first.ref().documentId(),
+                      first.name(), first.version(), DocumentEntity.VersionState.PROCESSING.name()))
+                  .addHeader(Location.create(BASE_PATH + "/" + collection.collectionId() + "/documents/"
+                      + first.ref().documentId())));
+            });
+          });
+        })));
+  }
+
+  private static boolean isFile(Multipart.FormData.BodyPart part) {
+    return "file".equals(part.getName()) && part.getFilename().isPresent();
+  }
+
+  private CompletionStage<Stored> store(Principal principal, KnowledgeCatalog.Collection collection,
+      Optional<String> documentId, Multipart.FormData.BodyPart part) {
+    String fileName = fileName(part.getFilename().orElse(""));
+    DocumentRef ref = new DocumentRef(collection.tenantId(), collection.collectionId(),
+        documentId.orElseGet(() -> DocumentRef.documentIdForName(collection.collectionId(), fileName)));
+    return this.<DocumentEntity.UploadTicket>ask(ref, replyTo ->
+            new DocumentEntity.BeginUpload(fileName, fileName, principal.subject(), replyTo))
+        .thenCompose(ticket -> part.getEntity().getDataBytes()
+            .runWith(objects.put(ticket.objectKey(), settings.maxUploadBytes()), system)
+            .<CompletionStage<ObjectStore.Stored>>handle((stored, failure) -> {
+              if (failure == null && stored.size() > 0) return CompletableFuture.completedFuture(stored);
+              Throwable cause = failure == null ? null : ProblemHandling.unwrap(failure);
+              ProblemException problem = cause == null
+                  ? ProblemException.badRequest("empty-file", "The file '" + fileName + "' is empty.")
+                  : uploadFailure(cause);
+              String reason = cause == null ? "the file is empty" : problem.detail();
+              // The version is failed (its entity removes whatever was stored) before the client hears why.
+              return this.<DocumentView>ask(ref, replyTo ->
+                      new DocumentEntity.FailUpload(ticket.version(), reason, replyTo))
+                  .<ObjectStore.Stored>handle((view, e) -> {
+                    throw problem;
+                  });
+            })
+            .thenCompose(Function.identity())
+            .thenCompose(stored -> this.<DocumentView>ask(ref, replyTo ->
+                new DocumentEntity.CompleteUpload(ticket.version(), stored.size(), stored.sha256(), replyTo)))
+            .thenApply(view -> new Stored(ref, fileName, ticket.version())));
+  }
+
+  private ProblemException uploadFailure(Throwable cause) {
+    if (cause instanceof ProblemException p) return p;
+    if (cause instanceof ObjectStore.TooLarge || cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
+      return ProblemException.payloadTooLarge(settings.maxUploadBytes());
+    }
+    if (cause instanceof TimeoutException) {
+      return ProblemException.plain(408, "Request Timeout", "The upload did not arrive in time.");
+    }
+    return ProblemException.badRequest("upload-interrupted", "The upload could not be read to its end.");
+  }
+
+  /** The file's own name: without any directories a client put in front, cleaned, of a sensible length. */
+  private String fileName(String raw) {
+    String name = raw.substring(Math.max(raw.lastIndexOf('/'), raw.lastIndexOf('\\')) + 1);
+    name = CONTROL.matcher(name).replaceAll("").strip();
+    int length = name.codePointCount(0, name.length());
+    if (length == 0 || length > settings.maxFileNameLength() || name.equals(".") || name.equals("..")) {
+      throw ProblemException.badRequest("invalid-file-name",
+          "The file name must be 1 to " + settings.maxFileNameLength() + " characters long.");
+    }
+    return name;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Entities
+
+  private EntityRef<DocumentEntity.Command> entity(DocumentRef ref) {
+    return sharding.entityRefFor(DocumentEntity.ENTITY_KEY, ref.entityId());
+  }
+
+  private <R> CompletionStage<R> ask(DocumentRef ref, Function<ActorRef<StatusReply<R>>, DocumentEntity.Command> command) {
+    return entity(ref).askWithStatus(command::apply, edge.askTimeout()).handle((value, failure) -> {
+      if (failure == null) return value;
+      throw entityFailure(ProblemHandling.unwrap(failure), ref);
+    });
+  }
+
+  private RuntimeException entityFailure(Throwable cause, DocumentRef ref) {
+    Optional<DocumentRejection> rejection = DocumentRejection.of(cause);
+    if (rejection.isPresent()) {
+      DocumentRejection r = rejection.get();
+      String detail = DocumentRejection.detail(cause);
+      if (r == DocumentRejection.NOT_FOUND) return ProblemException.notFound("document", ref.documentId());
+      if (r == DocumentRejection.VERSION_NOT_FOUND) return ProblemException.of(404, "version-not-found",
+          "Version not found", detail);
+      String slug = r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
+      return ProblemException.of(r.status, r == DocumentRejection.NOT_RESTORABLE ? "version-not-restorable" : slug,
+          r.status == 422 ? "Invalid request" : "Conflict", detail);
+    }
+    if (cause instanceof TimeoutException) {
+      return ProblemException.serviceUnavailable("The document did not answer within "
+          + edge.askTimeout().toMillis() + " ms. Retry the request.", Duration.ofSeconds(1));
+    }
+    return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+  }
+
+  private <T> CompletionStage<T> withTimeout(Supplier<CompletionStage<T>> call) {
+    CompletableFuture<T> result;
+    try {
+      result = call.get().toCompletableFuture().thenApply(Function.identity());
+    } catch (RuntimeException e) {
+      return CompletableFuture.failedFuture(e);
+    }
+    return result.orTimeout(edge.askTimeout().toMillis(), TimeUnit.MILLISECONDS);
+  }
+
+  private static void checkId(String id, String what) {
+    if (!ID.matcher(id).matches()) throw ProblemException.notFound(what, id);
+  }
+}

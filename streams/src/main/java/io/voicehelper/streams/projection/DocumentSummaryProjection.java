@@ -1,0 +1,151 @@
+package io.voicehelper.streams.projection;
+
+import io.voicehelper.entities.knowledge.DocumentEntity;
+import java.sql.Connection;
+import java.sql.PreparedStatement;
+import java.time.Instant;
+import java.time.OffsetDateTime;
+import java.time.ZoneOffset;
+import java.util.Optional;
+import javax.sql.DataSource;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
+import org.apache.pekko.persistence.query.Offset;
+import org.apache.pekko.projection.ProjectionBehavior;
+import org.apache.pekko.projection.ProjectionId;
+import org.apache.pekko.projection.eventsourced.EventEnvelope;
+import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
+import org.apache.pekko.projection.javadsl.ExactlyOnceProjection;
+import org.apache.pekko.projection.javadsl.SourceProvider;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
+import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
+
+/**
+ * Projects {@link DocumentEntity} events into the {@code kb_documents} table that lists a collection's documents. One
+ * instance per event tag runs somewhere in the cluster (sharded daemon process); each updates the table and its
+ * offset in one transaction, so every event is applied exactly once.
+ *
+ * <p>The row follows the entity's own view: the state is the newest version's, except that a document with a
+ * published version shows {@code READY} when a later run failed (the failure is on the version, in the document's
+ * detail); {@code chunks} and {@code size_bytes} are the newest version's.
+ */
+public final class DocumentSummaryProjection {
+
+  public static final String NAME = "document-summary";
+
+  private DocumentSummaryProjection() {}
+
+  /** Starts the projection instances on this cluster; {@code readJournal} is the query plugin's id. */
+  public static void init(ActorSystem<?> system, DataSource dataSource, String readJournal) {
+    ShardedDaemonProcess.get(system)
+        .init(
+            ProjectionBehavior.Command.class,
+            NAME,
+            DocumentEntity.TAGS.size(),
+            index -> ProjectionBehavior.create(projection(system, dataSource, readJournal,
+                DocumentEntity.TAGS.get(index))),
+            ShardedDaemonProcessSettings.create(system),
+            Optional.of(ProjectionBehavior.stopMessage()));
+  }
+
+  static ExactlyOnceProjection<Offset, EventEnvelope<DocumentEntity.Event>> projection(
+      ActorSystem<?> system, DataSource dataSource, String readJournal, String tag) {
+    SourceProvider<Offset, EventEnvelope<DocumentEntity.Event>> source =
+        EventSourcedProvider.eventsByTag(system, readJournal, tag);
+    return JdbcProjection.exactlyOnce(
+        ProjectionId.of(NAME, tag), source, () -> new DataSourceJdbcSession(dataSource), Handler::new, system);
+  }
+
+  static final class Handler extends JdbcHandler<EventEnvelope<DocumentEntity.Event>, DataSourceJdbcSession> {
+
+    @Override
+    public void process(DataSourceJdbcSession session, EventEnvelope<DocumentEntity.Event> envelope)
+        throws Exception {
+      // Persistence ids are "Document|<tenant>|<collection>|<document>".
+      String[] parts = envelope.persistenceId().split("\\|", 4);
+      Row row = new Row(parts[1], parts[2], parts[3], Instant.ofEpochMilli(envelope.timestamp()));
+      DocumentEntity.Event event = envelope.event();
+      session.withConnection(connection -> {
+        apply(connection, row, event);
+        return null;
+      });
+    }
+
+    private record Row(String tenant, String collection, String document, Instant at) {}
+
+    private static void apply(Connection connection, Row row, DocumentEntity.Event event) throws Exception {
+      if (event instanceof DocumentEntity.UploadStarted started) {
+        int updated = update(connection, row, "name = ?, state = 'UPLOADING', latest_version = ?, chunks = 0,"
+            + " size_bytes = 0", started.name(), started.version());
+        if (updated == 0) {
+          try (PreparedStatement insert = connection.prepareStatement("INSERT INTO kb_documents (tenant_id,"
+              + " collection_id, document_id, name, state, latest_version, published_version, chunks, size_bytes,"
+              + " updated_at) VALUES (?, ?, ?, ?, 'UPLOADING', ?, 0, 0, 0, ?)")) {
+            insert.setString(1, row.tenant());
+            insert.setString(2, row.collection());
+            insert.setString(3, row.document());
+            insert.setString(4, started.name());
+            insert.setInt(5, started.version());
+            insert.setObject(6, utc(row.at()));
+            insert.executeUpdate();
+          }
+        }
+      } else if (event instanceof DocumentEntity.UploadCompleted completed) {
+        updateLatest(connection, row, completed.version(), "state = 'PROCESSING', size_bytes = ?", completed.size());
+      } else if (event instanceof DocumentEntity.Indexed indexed) {
+        updateLatest(connection, row, indexed.version(), "chunks = ?", indexed.chunks());
+      } else if (event instanceof DocumentEntity.Published published) {
+        update(connection, row, "state = 'READY', published_version = ?", published.version());
+      } else if (event instanceof DocumentEntity.VersionFailed failed) {
+        updateLatest(connection, row, failed.version(),
+            "state = CASE WHEN published_version > 0 THEN 'READY' ELSE 'FAILED' END");
+      } else if (event instanceof DocumentEntity.RestoreStarted || event instanceof DocumentEntity.ReindexStarted) {
+        update(connection, row, "state = 'PROCESSING'");
+      } else if (event instanceof DocumentEntity.DocumentDeleted) {
+        try (PreparedStatement delete = connection.prepareStatement("DELETE FROM kb_documents"
+            + " WHERE tenant_id = ? AND collection_id = ? AND document_id = ?")) {
+          delete.setString(1, row.tenant());
+          delete.setString(2, row.collection());
+          delete.setString(3, row.document());
+          delete.executeUpdate();
+        }
+      }
+      // Other events (compensation done, chunks purged, purge done) do not change the listing.
+    }
+
+    /** Sets {@code assignments} (with {@code values} for its parameters) and the time; the number of rows changed. */
+    private static int update(Connection connection, Row row, String assignments, Object... values)
+        throws Exception {
+      return run(connection, row, assignments, "", values);
+    }
+
+    /** As {@link #update}, only while {@code version} is the newest version. */
+    private static void updateLatest(Connection connection, Row row, int version, String assignments,
+        Object... values) throws Exception {
+      Object[] all = new Object[values.length + 1];
+      System.arraycopy(values, 0, all, 0, values.length);
+      all[values.length] = version;
+      run(connection, row, assignments, " AND latest_version = ?", all);
+    }
+
+    private static int run(Connection connection, Row row, String assignments, String condition, Object[] values)
+        throws Exception {
+      try (PreparedStatement update = connection.prepareStatement("UPDATE kb_documents SET " + assignments
+          + ", updated_at = ? WHERE tenant_id = ? AND collection_id = ? AND document_id = ?" + condition)) {
+        int i = 1;
+        for (int v = 0; v < values.length - (condition.isEmpty() ? 0 : 1); v++) update.setObject(i++, values[v]);
+        update.setObject(i++, utc(row.at()));
+        update.setString(i++, row.tenant());
+        update.setString(i++, row.collection());
+        update.setString(i++, row.document());
+        if (!condition.isEmpty()) update.setObject(i, values[values.length - 1]);
+        return update.executeUpdate();
+      }
+    }
+  }
+
+  static OffsetDateTime utc(Instant instant) {
+    return instant.atOffset(ZoneOffset.UTC);
+  }
+}
