@@ -9,8 +9,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 
 /**
  * The chat page: {@code /} (and {@code /index.html}), the knowledge page {@code /knowledge.html}, and their scripts
- * and styles under {@code /assets/}, served from
- * the classpath folder {@code web/}. Plain files, no build step; the page only talks to the conversation API.
+ * and styles under {@code /assets/}, served from the classpath folder {@code web/}. Plain files, no build step; the
+ * pages only talk to the API.
  */
 public final class ChatPageRoutes extends AllDirectives {
 
