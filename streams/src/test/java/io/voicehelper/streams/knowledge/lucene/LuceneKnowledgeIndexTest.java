@@ -1,0 +1,228 @@
+package io.voicehelper.streams.knowledge.lucene;
+
+import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.await;
+import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.chunk;
+import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.texts;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import io.voicehelper.entities.knowledge.DocumentRef;
+import io.voicehelper.entities.knowledge.EmbeddedChunk;
+import io.voicehelper.entities.knowledge.SearchFilter;
+import io.voicehelper.entities.knowledge.SearchHit;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Source;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The node-local Lucene index with 4-d hand-made vectors: both searches, their filters, writes, reopening. */
+class LuceneKnowledgeIndexTest {
+
+  static final ExecutorService blocking = Executors.newFixedThreadPool(2);
+  static final ActorTestKit testKit = ActorTestKit.create();
+  static final String MODEL = "test-model-v1";
+
+  static final DocumentRef RETURNS = new DocumentRef("tenant-a", "policies", "returns");
+  static final DocumentRef SHIPPING = new DocumentRef("tenant-a", "policies", "shipping");
+  static final DocumentRef MANUAL = new DocumentRef("tenant-a", "manuals", "router");
+  static final DocumentRef OTHER_TENANT = new DocumentRef("tenant-b", "policies", "returns");
+
+  static final String RETURNS_ZH = "退货政策：自签收之日起七天内可以申请无理由退货，退款将在三个工作日内原路退回。";
+  static final String SHIPPING_ZH = "配送说明：订单在付款后四十八小时内发货，偏远地区可能需要更长时间。";
+  static final String ROUTER_EN = "To reset the router, hold the reset button for ten seconds until the lights blink.";
+  static final String REFUND_EN = "Refunds are issued to the original payment method within three business days.";
+  static final String SECRET_B = "Tenant B private: refunds and 退货政策 for VIP customers only.";
+
+  @TempDir Path dir;
+  LuceneKnowledgeIndex index;
+
+  @AfterAll
+  static void stop() {
+    testKit.shutdownTestKit();
+    blocking.shutdown();
+  }
+
+  @BeforeEach
+  void open() throws Exception {
+    index = new LuceneKnowledgeIndex(dir, 4, MODEL, blocking);
+    await(index.upsert(List.of(
+        chunk(RETURNS, 1, 0, RETURNS_ZH, 1, 0, 0, 0),
+        chunk(RETURNS, 1, 1, REFUND_EN, 0.9f, 0.1f, 0, 0),
+        chunk(SHIPPING, 1, 0, SHIPPING_ZH, 0, 1, 0, 0),
+        chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0),
+        chunk(OTHER_TENANT, 1, 0, SECRET_B, 1, 0, 0, 0))));
+  }
+
+  @AfterEach
+  void close() throws Exception {
+    index.close();
+  }
+
+  static SearchFilter tenantA() {
+    return SearchFilter.tenant("tenant-a");
+  }
+
+  @Test
+  void keywordSearchFindsChineseTextByAChineseQuery() throws Exception {
+    assertEquals(RETURNS_ZH, texts(await(index.searchKeyword(tenantA(), "退货政策", 5))).get(0));
+    assertEquals(RETURNS_ZH, texts(await(index.searchKeyword(tenantA(), "怎么退款", 5))).get(0));
+    assertEquals(SHIPPING_ZH, texts(await(index.searchKeyword(tenantA(), "什么时候发货", 5))).get(0));
+  }
+
+  @Test
+  void keywordSearchFindsEnglishTextByAnEnglishQueryWithOtherWordForms() throws Exception {
+    assertEquals(ROUTER_EN, texts(await(index.searchKeyword(tenantA(), "How do I reset my router?", 5))).get(0));
+    List<SearchHit> refund = await(index.searchKeyword(tenantA(), "refund", 5));
+    assertEquals(REFUND_EN, texts(refund).get(0));
+    assertTrue(refund.get(0).score() > 0);
+  }
+
+  @Test
+  void keywordSearchReconstructsTheChunk() throws Exception {
+    EmbeddedChunk written = chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0);
+    SearchHit hit = await(index.searchKeyword(tenantA(), "router", 1)).get(0);
+    assertEquals(written.chunk(), hit.chunk());
+  }
+
+  @Test
+  void aQueryWithoutWordsFindsNothing() throws Exception {
+    assertEquals(List.of(), await(index.searchKeyword(tenantA(), "？！。", 5)));
+    assertEquals(List.of(), await(index.searchKeyword(tenantA(), "   ", 5)));
+  }
+
+  @Test
+  void vectorSearchReturnsTheNearestFirstWithCosineScores() throws Exception {
+    List<SearchHit> hits = await(index.searchVector(tenantA(), new float[] {0, 0.2f, 2, 0}, 2));
+    assertEquals(List.of(ROUTER_EN, SHIPPING_ZH), texts(hits));
+    assertEquals(2 / Math.sqrt(4.04), hits.get(0).score(), 1e-5);
+    assertEquals(0.2 / Math.sqrt(4.04), hits.get(1).score(), 1e-5);
+  }
+
+  @Test
+  void tenantBNeverSeesTenantAAndViceVersa() throws Exception {
+    SearchFilter tenantB = SearchFilter.tenant("tenant-b");
+    assertEquals(List.of(SECRET_B), texts(await(index.searchKeyword(tenantB, "refunds 退货政策 router 发货", 10))));
+    assertEquals(List.of(SECRET_B), texts(await(index.searchVector(tenantB, new float[] {0, 0, 1, 0}, 10))));
+    assertFalse(texts(await(index.searchKeyword(tenantA(), "VIP private refunds", 10))).contains(SECRET_B));
+    assertFalse(texts(await(index.searchVector(tenantA(), new float[] {1, 0, 0, 0}, 10))).contains(SECRET_B));
+    assertEquals(List.of(), await(index.searchVector(SearchFilter.tenant("tenant-c"), new float[] {1, 0, 0, 0}, 10)));
+  }
+
+  @Test
+  void collectionAndDocumentFiltersApplyToBothSearches() throws Exception {
+    SearchFilter manuals = new SearchFilter("tenant-a", Set.of("manuals"), Optional.empty());
+    assertEquals(List.of(ROUTER_EN), texts(await(index.searchVector(manuals, new float[] {1, 0, 0, 0}, 10))));
+    assertEquals(List.of(), await(index.searchKeyword(manuals, "退货政策", 10)));
+    SearchFilter both = new SearchFilter("tenant-a", Set.of("manuals", "policies"), Optional.empty());
+    assertEquals(4, await(index.searchVector(both, new float[] {1, 0, 0, 0}, 10)).size());
+    SearchFilter shipping = new SearchFilter("tenant-a", Set.of(), Optional.of("shipping"));
+    assertEquals(List.of(SHIPPING_ZH), texts(await(index.searchVector(shipping, new float[] {1, 0, 0, 0}, 10))));
+    assertEquals(List.of(), await(index.searchKeyword(shipping, "退货政策 refund", 10)));
+  }
+
+  @Test
+  void upsertingTheSameChunkAgainReplacesIt() throws Exception {
+    await(index.upsert(List.of(chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 0, 1))));
+    List<SearchHit> hits = await(index.searchVector(tenantA(), new float[] {0, 0, 0, 1}, 10));
+    assertEquals(4, hits.size());
+    assertEquals(ROUTER_EN, hits.get(0).chunk().text());
+    assertEquals(1.0, hits.get(0).score(), 1e-5);
+  }
+
+  @Test
+  void removeDocumentKeepsOnlyTheKeptVersion() throws Exception {
+    await(index.upsert(List.of(
+        chunk(RETURNS, 2, 0, "退货政策（新版）：十五天内可以退货。", 1, 0, 0, 0),
+        chunk(RETURNS, 3, 0, "退货政策（草稿）：三十天内可以退货。", 1, 0, 0, 0))));
+    await(index.removeDocument(RETURNS, 2));
+    SearchFilter returns = new SearchFilter("tenant-a", Set.of(), Optional.of("returns"));
+    List<SearchHit> left = await(index.searchVector(returns, new float[] {1, 0, 0, 0}, 10));
+    assertEquals(List.of(2), left.stream().map(hit -> hit.chunk().version()).toList());
+    assertEquals(1, await(index.searchKeyword(tenantA(), "退货", 10)).size()); // the kept version, nothing else of A
+    assertEquals(List.of(SECRET_B), texts(await(index.searchVector(SearchFilter.tenant("tenant-b"),
+        new float[] {1, 0, 0, 0}, 10)))); // same document id in tenant B: untouched
+
+    await(index.removeDocument(RETURNS, 0));
+    assertEquals(List.of(), await(index.searchVector(returns, new float[] {1, 0, 0, 0}, 10)));
+  }
+
+  @Test
+  void removeCollectionRemovesOnlyThatCollectionOfThatTenant() throws Exception {
+    await(index.removeCollection("tenant-a", "policies"));
+    assertEquals(List.of(ROUTER_EN), texts(await(index.searchVector(tenantA(), new float[] {1, 0, 0, 0}, 10))));
+    assertEquals(1, await(index.searchVector(SearchFilter.tenant("tenant-b"), new float[] {1, 0, 0, 0}, 10)).size());
+  }
+
+  @Test
+  void reopeningFromDiskKeepsTheChunks() throws Exception {
+    assertTrue(index.needsRebuild(), "a new index has not been rebuilt from the chunk table");
+    await(index.rebuild(Source.single(chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0)), materializer()));
+    await(index.upsert(List.of(chunk(RETURNS, 1, 0, RETURNS_ZH, 1, 0, 0, 0))));
+    index.close();
+
+    index = new LuceneKnowledgeIndex(dir, 4, MODEL, blocking);
+    assertFalse(index.needsRebuild());
+    assertEquals(List.of(ROUTER_EN, RETURNS_ZH),
+        texts(await(index.searchVector(tenantA(), new float[] {0, 0, 1, 0}, 10))));
+    assertEquals(RETURNS_ZH, texts(await(index.searchKeyword(tenantA(), "退货", 10))).get(0));
+  }
+
+  @Test
+  void anIndexOfAnotherModelOrDimensionIsDiscardedAndNeedsARebuild() throws Exception {
+    await(index.rebuild(Source.single(chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0)), materializer()));
+    index.close();
+
+    index = new LuceneKnowledgeIndex(dir, 4, "another-model", blocking);
+    assertTrue(index.needsRebuild());
+    assertEquals(List.of(), await(index.searchKeyword(tenantA(), "router", 10)));
+    await(index.rebuild(Source.single(chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0)), materializer()));
+    assertFalse(index.needsRebuild());
+    index.close();
+
+    index = new LuceneKnowledgeIndex(dir, 8, "another-model", blocking);
+    assertTrue(index.needsRebuild());
+    assertEquals(List.of(), await(index.searchKeyword(tenantA(), "router", 10)));
+  }
+
+  @Test
+  void aVectorOfTheWrongDimensionFailsTheWriteAndWritesNothing() throws Exception {
+    Exception failure = assertThrows(IllegalArgumentException.class, () -> await(index.upsert(List.of(
+        chunk(MANUAL, 4, 0, "router firmware update", 0, 0, 1, 0),
+        chunk(MANUAL, 4, 1, "router warranty", 0, 0, 1)))));
+    assertTrue(failure.getMessage().contains("3 dimensions"), failure.getMessage());
+    await(index.removeCollection("tenant-z", "nothing")); // another commit and refresh
+    assertEquals(List.of(), await(index.searchKeyword(tenantA(), "firmware", 10)));
+  }
+
+  @Test
+  void aRebuildReplacesEverythingAndAFailedOneLeavesTheIndexInNeedOfAnother() throws Exception {
+    await(index.rebuild(Source.single(chunk(SHIPPING, 1, 0, SHIPPING_ZH, 0, 1, 0, 0)), materializer()));
+    assertEquals(List.of(SHIPPING_ZH), texts(await(index.searchVector(tenantA(), new float[] {1, 0, 0, 0}, 10))));
+    assertEquals(List.of(), await(index.searchVector(SearchFilter.tenant("tenant-b"), new float[] {1, 0, 0, 0}, 10)));
+    assertFalse(index.needsRebuild());
+
+    Source<EmbeddedChunk, ?> broken = Source.single(chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0))
+        .concat(Source.failed(new IllegalStateException("database gone")));
+    assertThrows(IllegalStateException.class, () -> await(index.rebuild(broken, materializer())));
+    assertTrue(index.needsRebuild());
+    index.close();
+    index = new LuceneKnowledgeIndex(dir, 4, MODEL, blocking);
+    assertTrue(index.needsRebuild(), "the unfinished rebuild is remembered across a restart");
+  }
+
+  static Materializer materializer() {
+    return Materializer.matFromSystem(testKit.system());
+  }
+}
