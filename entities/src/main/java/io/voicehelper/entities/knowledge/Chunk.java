@@ -22,11 +22,16 @@ public record Chunk(
     headingPath = List.copyOf(headingPath);
   }
 
-  /** {@code <document>-v<version>-<position>-<first 16 hex digits of SHA-256 of the text>}. */
+  /**
+   * {@code <document>-v<version>-<position>-<16 hex digits>}, the digits from SHA-256 of the tenant, collection and
+   * document ids and the text: unique across tenants and collections even where document ids repeat (every tenant's
+   * sample collection has the same ids), and the same whenever the same text is indexed again.
+   */
   public static String idFor(DocumentRef document, int version, int position, String text) {
     try {
-      byte[] digest = java.security.MessageDigest.getInstance("SHA-256")
-          .digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      java.security.MessageDigest sha = java.security.MessageDigest.getInstance("SHA-256");
+      sha.update((document.entityId() + "\n").getBytes(java.nio.charset.StandardCharsets.UTF_8));
+      byte[] digest = sha.digest(text.getBytes(java.nio.charset.StandardCharsets.UTF_8));
       return document.documentId() + "-v" + version + "-" + position + "-"
           + java.util.HexFormat.of().formatHex(digest, 0, 8);
     } catch (java.security.NoSuchAlgorithmException e) {
