@@ -34,7 +34,7 @@ import java.util.function.Predicate;
  * (lower-cased letters and digits; each CJK character a token). Faults can be scripted per endpoint: an error status
  * with an Elasticsearch error body, a failed bulk item, or a request that is never answered.
  */
-final class FakeElasticsearchServer implements AutoCloseable {
+public final class FakeElasticsearchServer implements AutoCloseable {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
@@ -43,7 +43,7 @@ final class FakeElasticsearchServer implements AutoCloseable {
       String body) {}
 
   /** How a scripted request fails. */
-  sealed interface Fault {
+  public sealed interface Fault {
     /** An error status with {@code {"error":{"type":...,"reason":...},"status":...}}. */
     record Error(int status, String type, String reason) implements Fault {}
 
@@ -78,16 +78,16 @@ final class FakeElasticsearchServer implements AutoCloseable {
     server.start();
   }
 
-  static FakeElasticsearchServer start() throws IOException {
+  public static FakeElasticsearchServer start() throws IOException {
     return new FakeElasticsearchServer();
   }
 
-  String url() {
+  public String url() {
     return "http://127.0.0.1:" + server.getAddress().getPort();
   }
 
   /** The next {@code times} requests to {@code endpoint} (info, exists, create, bulk, delete_by_query, search) fail. */
-  void failNext(String endpoint, int times, Fault fault) {
+  public void failNext(String endpoint, int times, Fault fault) {
     List<Fault> queue = faults.computeIfAbsent(endpoint, e -> new CopyOnWriteArrayList<>());
     for (int i = 0; i < times; i++) queue.add(fault);
   }

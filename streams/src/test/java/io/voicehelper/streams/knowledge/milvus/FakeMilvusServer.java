@@ -80,10 +80,10 @@ import java.util.function.Supplier;
  * honouring the boolean-expression subset {@code ==, !=, in [...], &&, ||, ( )} with Milvus' string escapes).
  * Faults can be scripted per method: a non-success Milvus status, a gRPC error, or a call that never answers.
  */
-final class FakeMilvusServer implements AutoCloseable {
+public final class FakeMilvusServer implements AutoCloseable {
 
   /** How a scripted call fails. */
-  sealed interface Fault {
+  public sealed interface Fault {
     /** Answers with a non-success {@code Status} carrying {@code code} and {@code reason}. */
     record MilvusError(int code, String reason) implements Fault {}
 
@@ -136,22 +136,22 @@ final class FakeMilvusServer implements AutoCloseable {
         .start();
   }
 
-  static FakeMilvusServer start() throws IOException {
+  public static FakeMilvusServer start() throws IOException {
     return new FakeMilvusServer();
   }
 
-  String uri() {
+  public String uri() {
     return "http://127.0.0.1:" + server.getPort();
   }
 
   /** The next {@code times} calls of {@code method} (the gRPC method name, e.g. {@code Search}) fail so. */
-  void failNext(String method, int times, Fault fault) {
+  public void failNext(String method, int times, Fault fault) {
     List<Fault> queue = faults.computeIfAbsent(method, m -> new CopyOnWriteArrayList<>());
     for (int i = 0; i < times; i++) queue.add(fault);
   }
 
   /** How often {@code method} was called. */
-  int calls(String method) {
+  public int calls(String method) {
     return (int) calls.stream().filter(method::equals).count();
   }
 
