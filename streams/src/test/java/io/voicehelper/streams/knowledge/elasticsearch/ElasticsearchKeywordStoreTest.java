@@ -324,9 +324,13 @@ class ElasticsearchKeywordStoreTest {
     assumeTrue(REAL_URL.isEmpty(), "needs the fake");
     ElasticsearchKeywordStore other = store();
     ElasticsearchKeywordStore store = store();
-    fake.failNext("exists", 1, new FakeElasticsearchServer.Fault.Error(404, "", ""));
     await(other.upsert(List.of(chunk("acme", "faq", "d0", 1, 0, "first"))));
+    // the index did not exist yet when this node looked
+    fake.failNext("exists", 1, new FakeElasticsearchServer.Fault.Error(404, "", ""));
+
     await(store.upsert(List.of(chunk("acme", "faq", "d1", 1, 0, "second"))));
+
+    assertEquals(2, fake.requests("create").size());
     assertEquals(2, await(store.searchKeyword(SearchFilter.tenant("acme"), "first second", 3)).size());
   }
 
