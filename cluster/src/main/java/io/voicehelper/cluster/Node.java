@@ -13,6 +13,8 @@ import io.voicehelper.edge.http.auth.AuthRoutes;
 import io.voicehelper.edge.http.auth.ClientThrottle;
 import io.voicehelper.edge.http.auth.AuthSettings;
 import io.voicehelper.edge.http.auth.Authentication;
+import io.voicehelper.edge.http.knowledge.KnowledgeEdgeSettings;
+import io.voicehelper.edge.http.knowledge.KnowledgeRoutes;
 import io.voicehelper.entities.conversation.ConversationDirectory;
 import io.voicehelper.entities.conversation.ConversationEntity;
 import io.voicehelper.entities.conversation.ConversationSettings;
@@ -102,6 +104,9 @@ public final class Node {
       Executor jdbc = system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.blocking-jdbc-dispatcher"));
       ConversationDirectory directory = new JdbcConversationDirectory(dataSource, jdbc);
 
+      // Knowledge base: catalog, originals, chunk table, node-local Lucene index, embeddings, document sagas.
+      Knowledge knowledge = Knowledge.start(system, dataSource, jdbc);
+
       Executor hashing =
           system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.auth.password-hashing-dispatcher"));
       Accounts accounts = new Accounts(
@@ -109,7 +114,8 @@ public final class Node {
           new Argon2PasswordHasher(
               Argon2PasswordHasher.Settings.fromConfig(config.getConfig("voicehelper.auth.password-hashing")), hashing),
           AccountsSettings.fromConfig(config.getConfig("voicehelper.auth.accounts")),
-          Clock.systemUTC());
+          Clock.systemUTC(),
+          knowledge::tenantCreated);
       Authentication authentication = Authentication.start(system, accounts,
           AuthSettings.fromConfig(config.getConfig("voicehelper.auth")), Clock.systemUTC());
 
@@ -138,6 +144,9 @@ public final class Node {
               new AuthRoutes(system, accounts, authentication, edgeSettings, new ClientThrottle(
                   ClientThrottle.Settings.fromConfig(config.getConfig("voicehelper.auth.client-throttle")))).route(),
               new AdminRoutes(system, accounts, authentication, edgeSettings, Clock.systemUTC()).route(),
+              new KnowledgeRoutes(system, ClusterSharding.get(system), knowledge.catalog(), knowledge.objects(),
+                  KnowledgeEdgeSettings.fromConfig(config.getConfig("voicehelper.http.knowledge")), edgeSettings,
+                  authentication, new LimitDirectives(limitsClient, limitEdge), Clock.systemUTC()).route(),
               new ChatPageRoutes().route()),
           edgeSettings);
       return Behaviors.empty();

@@ -60,6 +60,8 @@ class ClusterFailoverIT {
       nodes.add(Node.start(Node.loadConfig(String.join("\n",
           "voicehelper.db.url = \"" + db + "\"",
           "voicehelper.db.pool-size = 4",
+          "voicehelper.data-dir = \"" + NodeTestSupport.tempDataDir() + "\"",
+          "voicehelper.knowledge.sample.enabled = off",
           "voicehelper.http.port = " + http,
           // A template reply of ~60 tokens takes ~3 s: long enough to stop a node in the middle of one.
           "voicehelper.llm.provider = none",

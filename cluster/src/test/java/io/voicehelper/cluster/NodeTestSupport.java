@@ -66,6 +66,8 @@ final class NodeTestSupport {
     List<String> lines = new ArrayList<>(List.of(
         "voicehelper.db.url = \"" + dbUrl + "\"",
         "voicehelper.db.pool-size = 4",
+        "voicehelper.data-dir = \"" + tempDataDir() + "\"",
+        "voicehelper.knowledge.sample.enabled = off",
         "voicehelper.http.port = " + httpPort,
         "voicehelper.llm.provider = none",
         "voicehelper.llm.template.tokens-per-second = 0",
@@ -77,6 +79,17 @@ final class NodeTestSupport {
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
     lines.addAll(List.of(more));
     return String.join("\n", lines);
+  }
+
+  /** A fresh directory for a node's files (index, originals), removed when the JVM exits. */
+  static String tempDataDir() {
+    try {
+      java.nio.file.Path dir = java.nio.file.Files.createTempDirectory("voicehelper-node-");
+      dir.toFile().deleteOnExit();
+      return dir.toString().replace('\\', '/');
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
   }
 
   static int freePort() {

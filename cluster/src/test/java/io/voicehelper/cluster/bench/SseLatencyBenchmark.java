@@ -62,6 +62,9 @@ class SseLatencyBenchmark {
     ActorSystem<Void> node = Node.start(Node.loadConfig(String.join("\n",
         "voicehelper.db.url = \"jdbc:h2:mem:bench-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1\"",
         "voicehelper.http.port = " + nodePort,
+        "voicehelper.data-dir = \"" + java.nio.file.Files.createTempDirectory("voicehelper-bench-").toString()
+            .replace('\\', '/') + "\"",
+        "voicehelper.knowledge.sample.enabled = off",
         "voicehelper.auth.tokens.access-token-ttl = 1h",
         // Limits stay on (their cost is part of the edge's) but high enough for one client's sequential requests.
         "voicehelper.limits.requests.per-second = 100000",

@@ -1,0 +1,217 @@
+package io.voicehelper.cluster;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import io.voicehelper.cluster.NodeTestSupport.Response;
+import java.io.ByteArrayOutputStream;
+import java.net.URI;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The knowledge API on a whole node with its embedded defaults (H2, the file-system object store, Tika, the
+ * in-process embedding model, Lucene): collections, a Markdown upload indexed to READY, a second version that
+ * supersedes the first, the original downloaded byte for byte, the document list, the size limit, bad requests, and
+ * another tenant seeing none of it.
+ */
+class KnowledgeApiIT {
+
+  private static final long MAX_UPLOAD = 256 * 1024;
+  private static ActorSystem<Void> node;
+  private static ActorTestKit probes;
+  private static String api;
+
+  @BeforeAll
+  static void startNode() {
+    int http = NodeTestSupport.freePort();
+    api = "http://127.0.0.1:" + http + "/api/v1";
+    node = Node.start(Node.loadConfig(NodeTestSupport.singleNode(http,
+        "jdbc:h2:mem:knowledge-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
+        "voicehelper.http.knowledge.max-upload-size = " + MAX_UPLOAD)));
+    probes = ActorTestKit.create("knowledge-probes");
+    probes.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
+      assertEquals(MemberStatus.up(), Cluster.get(node).selfMember().status());
+      return null;
+    });
+  }
+
+  @AfterAll
+  static void stopNode() throws Exception {
+    if (probes != null) probes.shutdownTestKit();
+    if (node != null) {
+      node.terminate();
+      node.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  private static String signUp() throws Exception {
+    Response r = NodeTestSupport.send("POST", api + "/auth/register", "{\"tenantName\":\"Acme " + UUID.randomUUID()
+        + "\",\"email\":\"" + UUID.randomUUID() + "@example.com\",\"password\":\"correct horse battery staple\"}",
+        null, "application/json");
+    assertEquals(201, r.status(), r.raw().body());
+    return r.body().get("accessToken").asText();
+  }
+
+  private static Response upload(String url, String token, String fileName, byte[] content) throws Exception {
+    String boundary = "----vh" + UUID.randomUUID();
+    ByteArrayOutputStream body = new ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(content);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> response = NodeTestSupport.HTTP.send(HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new Response(response.statusCode(),
+        response.body().isBlank() ? NodeTestSupport.JSON.nullNode() : NodeTestSupport.JSON.readTree(response.body()),
+        response);
+  }
+
+  private static JsonNode awaitDocument(String url, String token, String state, int publishedVersion) {
+    return probes.createTestProbe().awaitAssert(Duration.ofSeconds(90), Duration.ofMillis(250), () -> {
+      Response r = NodeTestSupport.send("GET", url, null, token, "application/json");
+      assertEquals(200, r.status(), r.raw().body());
+      assertEquals(state, r.body().get("state").asText(), r.raw().body());
+      assertEquals(publishedVersion, r.body().get("publishedVersion").asInt(), r.raw().body());
+      return r.body();
+    });
+  }
+
+  @Test
+  void aDocumentIsUploadedIndexedVersionedAndDownloaded() throws Exception {
+    String token = signUp();
+    Response created = Eventually.ok(() -> NodeTestSupport.send("POST", api + "/collections",
+        "{\"name\":\"客服 FAQ\"}", token, "application/json"));
+    assertEquals(201, created.status());
+    String collection = api + "/collections/" + created.body().get("id").asText();
+    assertEquals(409, NodeTestSupport.send("POST", api + "/collections", "{\"name\":\"客服 faq\"}", token,
+        "application/json").status());
+
+    byte[] v1 = ("# 退货政策\n\n## 退货期限\n\n自签收之日起 30 天内可以申请退货。已拆封的摄像头为 15 天。\n\n"
+        + "## Refunds\n\nRefunds reach the original payment method within 7 working days.\n")
+        .getBytes(StandardCharsets.UTF_8);
+    Response accepted = upload(collection + "/documents", token, "returns.md", v1);
+    assertEquals(202, accepted.status(), accepted.raw().body());
+    assertEquals(1, accepted.body().get("version").asInt());
+    String document = collection + "/documents/" + accepted.body().get("id").asText();
+    assertEquals(document.substring(document.indexOf("/api/v1")),
+        accepted.raw().headers().firstValue("Location").orElseThrow());
+
+    JsonNode ready = awaitDocument(document, token, "READY", 1);
+    JsonNode version1 = ready.get("versions").get(0);
+    assertEquals("READY", version1.get("state").asText());
+    assertEquals("text/markdown", version1.get("contentType").asText().split(";")[0]);
+    assertTrue(version1.get("chunks").asInt() >= 1, ready.toString());
+    assertEquals(v1.length, version1.get("sizeBytes").asLong());
+
+    // The same file name is the same document: a second version supersedes the first.
+    byte[] v2 = "# 退货政策\n\n## 退货期限\n\n自签收之日起 45 天内可以申请退货。\n".getBytes(StandardCharsets.UTF_8);
+    Response second = upload(collection + "/documents", token, "RETURNS.md", v2);
+    assertEquals(202, second.status(), second.raw().body());
+    assertEquals(accepted.body().get("id").asText(), second.body().get("id").asText());
+    assertEquals(2, second.body().get("version").asInt());
+    JsonNode switched = awaitDocument(document, token, "READY", 2);
+    assertEquals("SUPERSEDED", switched.get("versions").get(0).get("state").asText());
+    assertEquals("READY", switched.get("versions").get(1).get("state").asText());
+
+    HttpResponse<byte[]> original = NodeTestSupport.HTTP.send(HttpRequest.newBuilder(
+            URI.create(document + "/versions/1/content")).header("Authorization", "Bearer " + token).build(),
+        HttpResponse.BodyHandlers.ofByteArray());
+    assertEquals(200, original.statusCode());
+    assertArrayEquals(v1, original.body());
+    assertTrue(original.headers().firstValue("Content-Disposition").orElseThrow().contains("returns.md"));
+
+    // The list is a read model: it follows within moments.
+    probes.createTestProbe().awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(250), () -> {
+      Response list = NodeTestSupport.send("GET", collection + "/documents", null, token, "application/json");
+      assertEquals(200, list.status());
+      JsonNode item = list.body().get("documents").get(0);
+      assertEquals("READY", item.get("state").asText(), list.raw().body());
+      assertEquals(2, item.get("latestVersion").asInt());
+      assertEquals(2, item.get("publishedVersion").asInt());
+      return null;
+    });
+
+    // Restore the first version: it is published again, the second superseded.
+    Response restore = NodeTestSupport.send("POST", document + "/versions/1/restore", null, token,
+        "application/json");
+    assertEquals(202, restore.status(), restore.raw().body());
+    awaitDocument(document, token, "READY", 1);
+
+    assertEquals(204, NodeTestSupport.send("DELETE", document, null, token, "application/json").status());
+    assertEquals(404, NodeTestSupport.send("GET", document, null, token, "application/json").status());
+  }
+
+  @Test
+  void anUnsupportedFileEndsFailedWithItsReason() throws Exception {
+    String token = signUp();
+    String collection = api + "/collections/" + Eventually.ok(() -> NodeTestSupport.send("POST",
+        api + "/collections", "{\"name\":\"Binaries\"}", token, "application/json")).body().get("id").asText();
+    byte[] zip = {0x50, 0x4b, 0x03, 0x04, 0x14, 0, 0, 0, 0x08, 0, 0x21, 0x43, 0x65, 0x20, 0x11, 0x22, 0x33, 0x44};
+    Response accepted = upload(collection + "/documents", token, "archive.pdf", zip);
+    assertEquals(202, accepted.status(), accepted.raw().body());
+    JsonNode failed = awaitDocument(collection + "/documents/" + accepted.body().get("id").asText(), token,
+        "FAILED", 0);
+    String reason = failed.get("versions").get(0).get("failureReason").asText();
+    assertTrue(!reason.isBlank() && !reason.contains("Exception"), reason);
+  }
+
+  @Test
+  void badUploadsAreRefusedClearly() throws Exception {
+    String token = signUp();
+    String collection = api + "/collections/" + Eventually.ok(() -> NodeTestSupport.send("POST",
+        api + "/collections", "{\"name\":\"Limits\"}", token, "application/json")).body().get("id").asText();
+
+    Response tooLarge = upload(collection + "/documents", token, "big.txt", new byte[(int) MAX_UPLOAD + 100_000]);
+    assertEquals(413, tooLarge.status(), tooLarge.raw().body());
+    assertEquals("application/problem+json", tooLarge.raw().headers().firstValue("Content-Type").orElseThrow());
+
+    Response json = NodeTestSupport.send("POST", collection + "/documents", "{}", token, "application/json");
+    assertEquals(415, json.status(), json.raw().body());
+    Response empty = upload(collection + "/documents", token, "empty.txt", new byte[0]);
+    assertEquals(400, empty.status(), empty.raw().body());
+    assertEquals(404, upload(api + "/collections/col-nope/documents", token, "a.md", "# a".getBytes()).status());
+  }
+
+  @Test
+  void anotherTenantSeesNothing() throws Exception {
+    String owner = signUp();
+    String stranger = signUp();
+    String id = Eventually.ok(() -> NodeTestSupport.send("POST", api + "/collections", "{\"name\":\"Private\"}",
+        owner, "application/json")).body().get("id").asText();
+    String collection = api + "/collections/" + id;
+    Response accepted = upload(collection + "/documents", owner, "secret.md", "# Secret\n\nText.".getBytes());
+    String document = collection + "/documents/" + accepted.body().get("id").asText();
+
+    assertEquals(0, NodeTestSupport.send("GET", api + "/collections", null, stranger, "application/json").body()
+        .get("collections").size());
+    for (String url : new String[] {collection, collection + "/documents", document,
+        document + "/versions/1/content"}) {
+      assertEquals(404, NodeTestSupport.send("GET", url, null, stranger, "application/json").status(), url);
+    }
+    assertEquals(404, NodeTestSupport.send("DELETE", document, null, stranger, "application/json").status());
+    assertEquals(404, NodeTestSupport.send("PATCH", collection, "{\"name\":\"Mine\"}", stranger,
+        "application/json").status());
+    assertEquals(404, upload(collection + "/documents", stranger, "secret.md", "# x".getBytes()).status());
+    assertEquals(200, NodeTestSupport.send("GET", document, null, owner, "application/json").status());
+  }
+}
