@@ -73,6 +73,11 @@ class FileSystemObjectStoreTest {
     return Source.from(pieces);
   }
 
+  /** Fails when it is reached, with concatLazy (concat pulls it at once; a plain Source.failed fails at start). */
+  static Source<ByteString, ?> failingLater(Throwable error) {
+    return Source.lazySource(() -> Source.<ByteString>failed(error));
+  }
+
   static String sha256(byte[] bytes) throws Exception {
     return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(bytes));
   }
@@ -139,7 +144,7 @@ class FileSystemObjectStoreTest {
     assertInstanceOf(ObjectStore.TooLarge.class,
         failure(pieces(randomBytes(3000, 6), 500).runWith(store.put("a/doc", 2000), testKit.system())));
     IllegalStateException broken = new IllegalStateException("client went away");
-    Throwable error = failure(pieces(randomBytes(1500, 7), 500).concat(Source.failed(broken))
+    Throwable error = failure(pieces(randomBytes(1500, 7), 500).concatLazy(failingLater(broken))
         .runWith(store.put("a/doc", 2000), testKit.system()));
 
     assertEquals(broken, error);
