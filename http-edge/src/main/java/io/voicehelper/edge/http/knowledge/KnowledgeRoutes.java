@@ -42,7 +42,6 @@ import org.apache.pekko.http.javadsl.model.ContentType;
 import org.apache.pekko.http.javadsl.model.ContentTypes;
 import org.apache.pekko.http.javadsl.model.HttpEntities;
 import org.apache.pekko.http.javadsl.model.HttpResponse;
-import org.apache.pekko.http.javadsl.model.MediaTypes;
 import org.apache.pekko.http.javadsl.model.Multipart;
 import org.apache.pekko.http.javadsl.model.RequestEntity;
 import org.apache.pekko.http.javadsl.model.StatusCodes;
@@ -333,7 +332,7 @@ public final class KnowledgeRoutes extends AllDirectives {
       Source<ByteString, ?> bytes = objects.get(v.objectKey());
       String encoded = URLEncoder.encode(v.fileName(), StandardCharsets.UTF_8).replace("+", "%20");
       return complete(HttpResponse.create()
-          .withEntity(HttpEntities.create(type, v.size(), bytes.mapMaterializedValue(m -> null)))
+          .withEntity(HttpEntities.create(type, v.size(), bytes))
           .addHeader(RawHeader.create("Content-Disposition", "attachment; filename*=UTF-8''" + encoded)));
     });
   }
@@ -356,8 +355,10 @@ public final class KnowledgeRoutes extends AllDirectives {
           if (length.isPresent() && length.getAsLong() > maxRequest) {
             throw ProblemException.payloadTooLarge(settings.maxUploadBytes());
           }
-          if (!entity.getContentType().mediaType().equals(MediaTypes.MULTIPART_FORM_DATA)) {
-            throw ProblemException.unsupportedMediaType(entity.getContentType().mediaType().toString());
+          org.apache.pekko.http.javadsl.model.MediaType type = entity.getContentType().mediaType();
+          if (!"multipart".equals(type.mainType()) || !"form-data".equals(type.subType())) {
+            throw ProblemException.plain(415, "Unsupported Media Type", "An upload must be multipart/form-data"
+                + " with the file in a part named 'file', not " + type.mainType() + "/" + type.subType() + ".");
           }
           return entity(Unmarshaller.entityToMultipartFormData(), form -> {
             CompletionStage<List<Stored>> stored = form.getParts()
