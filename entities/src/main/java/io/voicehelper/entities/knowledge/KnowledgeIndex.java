@@ -27,10 +27,4 @@ public interface KnowledgeIndex {
 
   /** Best BM25 matches for {@code query} (analysed for Chinese and English), best first, at most {@code limit}. */
   CompletionStage<List<SearchHit>> searchKeyword(SearchFilter filter, String query, int limit);
-
-  /** Removes everything and writes {@code chunks} again: used when a node takes over a node-local index. */
-  default CompletionStage<Void> rebuild(org.apache.pekko.stream.javadsl.Source<EmbeddedChunk, ?> chunks,
-      org.apache.pekko.stream.Materializer materializer) {
-    throw new UnsupportedOperationException(getClass().getSimpleName() + " is not rebuilt from the chunk table");
-  }
 }

@@ -15,6 +15,7 @@ import io.voicehelper.entities.identity.IdentityRejection.Reason;
 import io.voicehelper.entities.identity.IdentityStore;
 import io.voicehelper.entities.identity.Permission;
 import io.voicehelper.entities.identity.Role;
+import io.voicehelper.streams.jdbc.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -28,7 +29,6 @@ import java.util.EnumSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import java.util.stream.Collectors;
@@ -50,37 +50,16 @@ public final class JdbcIdentityStore implements IdentityStore {
   private static final String TOKEN_COLUMNS =
       "token_hash, family_id, user_id, tenant_id, created_at, expires_at, spent_at, revoked_at";
 
-  private final DataSource dataSource;
-  private final Executor blockingExecutor;
+  private final Transactions transactions;
 
   /** @param blockingExecutor where the JDBC calls run: a dispatcher for blocking work, never the default one */
   public JdbcIdentityStore(DataSource dataSource, Executor blockingExecutor) {
-    this.dataSource = dataSource;
-    this.blockingExecutor = blockingExecutor;
-  }
-
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection connection) throws SQLException;
+    this.transactions = new Transactions(dataSource, blockingExecutor);
   }
 
   /** Runs {@code work} in one transaction on the blocking executor. */
-  private <T> CompletionStage<T> tx(String what, Work<T> work) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(false);
-        try {
-          T result = work.run(connection);
-          connection.commit();
-          return result;
-        } catch (SQLException | RuntimeException e) {
-          connection.rollback();
-          throw e;
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException(what + " failed", e);
-      }
-    }, blockingExecutor);
+  private <T> CompletionStage<T> tx(String what, Transactions.Work<T> work) {
+    return transactions.run(what, work);
   }
 
   // ---------------------------------------------------------------------------------------------------------------

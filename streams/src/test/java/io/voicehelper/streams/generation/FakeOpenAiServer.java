@@ -20,20 +20,21 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 
 /**
- * A loopback OpenAI chat-completions server speaking the real wire protocol: {@code POST /v1/chat/completions} with
+ * A loopback OpenAI server speaking the real wire protocol: {@code POST /v1/chat/completions} with
  * {@code stream: true} answered as SSE {@code chat.completion.chunk}s (the usage chunk when
- * {@code stream_options.include_usage} is set, then {@code data: [DONE]}), non-streaming JSON otherwise, and
- * OpenAI-style error bodies. Each request is answered by the next scripted step; the last step repeats.
+ * {@code stream_options.include_usage} is set, then {@code data: [DONE]}), non-streaming JSON otherwise;
+ * {@code POST /v1/embeddings} answered with {@link #vectors}; OpenAI-style error bodies. Each request is answered by
+ * the next scripted step; the last step repeats. Public for the embedding adapter's tests in another package.
  */
-final class FakeOpenAiServer implements AutoCloseable {
+public final class FakeOpenAiServer implements AutoCloseable {
 
   static final ObjectMapper JSON = new ObjectMapper();
 
   /** A request as the server saw it. */
-  record Recorded(String path, String authorization, JsonNode body, long receivedNanos) {}
+  public record Recorded(String path, String authorization, JsonNode body, long receivedNanos) {}
 
   /** How one request is answered. */
-  interface Step {
+  public interface Step {
     void respond(HttpExchange exchange, Recorded request, FakeOpenAiServer server) throws IOException;
   }
 
@@ -56,15 +57,15 @@ final class FakeOpenAiServer implements AutoCloseable {
     server.start();
   }
 
-  static FakeOpenAiServer start(Step... script) throws IOException {
+  public static FakeOpenAiServer start(Step... script) throws IOException {
     return new FakeOpenAiServer(List.of(script));
   }
 
-  String baseUrl() {
+  public String baseUrl() {
     return "http://127.0.0.1:" + server.getAddress().getPort() + "/v1";
   }
 
-  List<Recorded> requests() {
+  public List<Recorded> requests() {
     return List.copyOf(requests);
   }
 
@@ -87,7 +88,7 @@ final class FakeOpenAiServer implements AutoCloseable {
           raw.isEmpty() ? JSON.createObjectNode() : JSON.readTree(raw), System.nanoTime());
       int index = requests.size();
       requests.add(request);
-      if (!request.path().equals("/v1/chat/completions")) {
+      if (!request.path().equals("/v1/chat/completions") && !request.path().equals("/v1/embeddings")) {
         error(404, "{\"error\":{\"message\":\"Unknown path " + request.path() + "\"}}").respond(exchange, request, this);
         return;
       }
@@ -121,7 +122,7 @@ final class FakeOpenAiServer implements AutoCloseable {
   }
 
   /** An error status with an OpenAI-style body and extra headers given as name, value pairs. */
-  static Step error(int status, String body, String... headers) {
+  public static Step error(int status, String body, String... headers) {
     return (exchange, request, server) -> {
       for (int i = 0; i + 1 < headers.length; i += 2) exchange.getResponseHeaders().add(headers[i], headers[i + 1]);
       exchange.getResponseHeaders().add("Content-Type", "application/json");
@@ -129,6 +130,40 @@ final class FakeOpenAiServer implements AutoCloseable {
       exchange.sendResponseHeaders(status, bytes.length == 0 ? -1 : bytes.length);
       if (bytes.length > 0) exchange.getResponseBody().write(bytes);
     };
+  }
+
+  /**
+   * Embeddings: answers every input with a vector of {@code dimension} values that depends on the text only (not
+   * normalised, so the client's normalisation shows), in input order.
+   */
+  public static Step vectors(int dimension) {
+    return (exchange, request, server) -> {
+      ObjectNode body = JSON.createObjectNode().put("object", "list")
+          .put("model", request.body().path("model").asText());
+      ArrayNode data = body.putArray("data");
+      int i = 0;
+      for (JsonNode input : request.body().path("input")) {
+        ArrayNode vector = data.addObject().put("object", "embedding").put("index", i++).putArray("embedding");
+        for (float v : vectorFor(input.asText(), dimension)) vector.add(v);
+      }
+      body.putObject("usage").put("prompt_tokens", i * 3).put("total_tokens", i * 3);
+      byte[] bytes = JSON.writeValueAsBytes(body);
+      exchange.getResponseHeaders().add("Content-Type", "application/json");
+      exchange.sendResponseHeaders(200, bytes.length);
+      exchange.getResponseBody().write(bytes);
+    };
+  }
+
+  /** The raw vector {@link #vectors} sends for {@code text}. */
+  public static float[] vectorFor(String text, int dimension) {
+    float[] vector = new float[dimension];
+    for (int d = 0; d < dimension; d++) vector[d] = 3 * (float) Math.sin(text.hashCode() + d * 1.7);
+    return vector;
+  }
+
+  /** Never answers (until the test ends). */
+  public static Step silence() {
+    return (exchange, request, server) -> server.awaitRelease();
   }
 
   /** Sends the headers and the role chunk, then nothing until the test ends. */

@@ -9,6 +9,7 @@ import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
+import io.voicehelper.streams.jdbc.Transactions;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
@@ -63,8 +64,7 @@ public final class JdbcChunkStore implements ChunkStore {
       + " document_id, version) VALUES (?, ?, ?, ?) ON CONFLICT (tenant_id, collection_id, document_id)"
       + " DO UPDATE SET version = EXCLUDED.version";
 
-  private final DataSource dataSource;
-  private final Executor blockingExecutor;
+  private final Transactions transactions;
   private final int pageSize;
   private volatile Boolean postgres;
 
@@ -76,33 +76,13 @@ public final class JdbcChunkStore implements ChunkStore {
   /** @param pageSize rows per query of a streamed read */
   public JdbcChunkStore(DataSource dataSource, Executor blockingExecutor, int pageSize) {
     if (pageSize < 1) throw new IllegalArgumentException("pageSize must be >= 1");
-    this.dataSource = dataSource;
-    this.blockingExecutor = blockingExecutor;
+    this.transactions = new Transactions(dataSource, blockingExecutor);
     this.pageSize = pageSize;
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection connection) throws SQLException;
-  }
-
   /** Runs {@code work} in one transaction on the blocking executor. */
-  private <T> CompletionStage<T> tx(String what, Work<T> work) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(false);
-        try {
-          T result = work.run(connection);
-          connection.commit();
-          return result;
-        } catch (SQLException | RuntimeException e) {
-          connection.rollback();
-          throw e;
-        }
-      } catch (SQLException e) {
-        throw new IllegalStateException(what + " failed", e);
-      }
-    }, blockingExecutor);
+  private <T> CompletionStage<T> tx(String what, Transactions.Work<T> work) {
+    return transactions.run(what, work);
   }
 
   /** H2 and PostgreSQL spell an upsert differently; which one this is, asked once. */

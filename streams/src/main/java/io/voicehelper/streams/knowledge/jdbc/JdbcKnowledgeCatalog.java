@@ -2,7 +2,7 @@ package io.voicehelper.streams.knowledge.jdbc;
 
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.KnowledgeCatalog;
-import java.sql.Connection;
+import io.voicehelper.streams.jdbc.Transactions;
 import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
@@ -12,8 +12,6 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -29,35 +27,15 @@ public final class JdbcKnowledgeCatalog implements KnowledgeCatalog {
   private static final String DOCUMENT_COLUMNS = "tenant_id, collection_id, document_id, name, state, latest_version,"
       + " published_version, chunks, size_bytes, updated_at";
 
-  private final DataSource dataSource;
-  private final Executor blockingExecutor;
+  private final Transactions transactions;
 
   public JdbcKnowledgeCatalog(DataSource dataSource, Executor blockingExecutor) {
-    this.dataSource = dataSource;
-    this.blockingExecutor = blockingExecutor;
+    this.transactions = new Transactions(dataSource, blockingExecutor);
   }
 
-  @FunctionalInterface
-  private interface Work<T> {
-    T run(Connection connection) throws SQLException;
-  }
-
-  private <T> CompletionStage<T> tx(String what, Work<T> work) {
-    return CompletableFuture.supplyAsync(() -> {
-      try (Connection connection = dataSource.getConnection()) {
-        connection.setAutoCommit(false);
-        try {
-          T result = work.run(connection);
-          connection.commit();
-          return result;
-        } catch (SQLException | RuntimeException e) {
-          connection.rollback();
-          throw e;
-        }
-      } catch (SQLException e) {
-        throw new CompletionException(new IllegalStateException(what + " failed: " + e.getMessage(), e));
-      }
-    }, blockingExecutor);
+  /** Runs {@code work} in one transaction on the blocking executor. */
+  private <T> CompletionStage<T> tx(String what, Transactions.Work<T> work) {
+    return transactions.run(what, work);
   }
 
   private static String nameKey(String name) {

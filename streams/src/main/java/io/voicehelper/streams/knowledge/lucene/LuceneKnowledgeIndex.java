@@ -196,7 +196,6 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
    * rebuild completes (unless another write refreshes them meanwhile). If the stream fails, the index stays
    * {@link #needsRebuild() in need of a rebuild}.
    */
-  @Override
   public CompletionStage<Void> rebuild(Source<EmbeddedChunk, ?> chunks, Materializer materializer) {
     return CompletableFuture.runAsync(() -> {
       complete = false;

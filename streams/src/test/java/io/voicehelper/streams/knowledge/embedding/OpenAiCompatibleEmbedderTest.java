@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.voicehelper.streams.generation.FakeOpenAiServer;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletionStage;
@@ -28,7 +29,7 @@ class OpenAiCompatibleEmbedderTest {
     blocking.shutdown();
   }
 
-  static OpenAiCompatibleEmbedder embedder(FakeEmbeddingServer server, int maxRetries, Duration timeout) {
+  static OpenAiCompatibleEmbedder embedder(FakeOpenAiServer server, int maxRetries, Duration timeout) {
     return new OpenAiCompatibleEmbedder(new EmbeddingSettings.OpenAi(server.baseUrl(), "sk-test", "embed-small", 8,
         true, timeout, maxRetries, Duration.ofMillis(20)), 2, blocking);
   }
@@ -43,19 +44,19 @@ class OpenAiCompatibleEmbedderTest {
 
   @Test
   void embedsInBatchesInOrderAndNormalises() throws Exception {
-    try (FakeEmbeddingServer server = FakeEmbeddingServer.start(FakeEmbeddingServer.vectors(8))) {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start(FakeOpenAiServer.vectors(8))) {
       OpenAiCompatibleEmbedder embedder = embedder(server, 0, Duration.ofSeconds(5));
       List<String> texts = List.of("退货政策", "refund", "shipping", "发货");
       List<float[]> vectors = await(embedder.embedAll(texts));
 
       assertEquals(4, vectors.size());
       for (int i = 0; i < texts.size(); i++) {
-        float[] expected = Vectors.normalise(FakeEmbeddingServer.vectorFor(texts.get(i), 8));
+        float[] expected = Vectors.normalise(FakeOpenAiServer.vectorFor(texts.get(i), 8));
         assertArrayEquals(expected, vectors.get(i), 1e-6f);
         assertEquals(1.0, Vectors.dot(vectors.get(i), vectors.get(i)), 1e-5);
       }
       assertEquals(2, server.requests().size(), "batch-size 2");
-      FakeEmbeddingServer.Recorded first = server.requests().get(0);
+      FakeOpenAiServer.Recorded first = server.requests().get(0);
       assertEquals("Bearer sk-test", first.authorization());
       assertEquals("embed-small", first.body().path("model").asText());
       assertEquals(8, first.body().path("dimensions").asInt());
@@ -66,7 +67,7 @@ class OpenAiCompatibleEmbedderTest {
 
   @Test
   void aServerErrorIsSurfacedWithItsStatusAfterTheRetries() throws Exception {
-    try (FakeEmbeddingServer server = FakeEmbeddingServer.start(FakeEmbeddingServer.error(500, BROKEN))) {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start(FakeOpenAiServer.error(500, BROKEN))) {
       EmbeddingFailure failure = assertThrows(EmbeddingFailure.class,
           () -> await(embedder(server, 2, Duration.ofSeconds(5)).embedAll(List.of("a text"))));
       assertEquals("embedding failed: the model provider returned HTTP 500 after 2 retries", failure.getMessage());
@@ -76,8 +77,8 @@ class OpenAiCompatibleEmbedderTest {
 
   @Test
   void aRateLimitIsRetriedAndThenSucceeds() throws Exception {
-    try (FakeEmbeddingServer server = FakeEmbeddingServer.start(
-        FakeEmbeddingServer.error(429, RATE_LIMITED, "retry-after-ms", "30"), FakeEmbeddingServer.vectors(8))) {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start(
+        FakeOpenAiServer.error(429, RATE_LIMITED, "retry-after-ms", "30"), FakeOpenAiServer.vectors(8))) {
       List<float[]> vectors = await(embedder(server, 1, Duration.ofSeconds(5)).embedAll(List.of("a text")));
       assertEquals(1, vectors.size());
       assertEquals(2, server.requests().size());
@@ -86,7 +87,7 @@ class OpenAiCompatibleEmbedderTest {
 
   @Test
   void aRateLimitWithoutRetriesLeftFailsClearly() throws Exception {
-    try (FakeEmbeddingServer server = FakeEmbeddingServer.start(FakeEmbeddingServer.error(429, RATE_LIMITED))) {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start(FakeOpenAiServer.error(429, RATE_LIMITED))) {
       EmbeddingFailure failure = assertThrows(EmbeddingFailure.class,
           () -> await(embedder(server, 0, Duration.ofSeconds(5)).embedAll(List.of("a text"))));
       assertEquals("embedding failed: the model provider returned HTTP 429 (rate limited)", failure.getMessage());
@@ -95,8 +96,8 @@ class OpenAiCompatibleEmbedderTest {
 
   @Test
   void aBadKeyIsNotRetried() throws Exception {
-    try (FakeEmbeddingServer server = FakeEmbeddingServer.start(
-        FakeEmbeddingServer.error(401, "{\"error\":{\"message\":\"Incorrect API key\"}}"))) {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start(
+        FakeOpenAiServer.error(401, "{\"error\":{\"message\":\"Incorrect API key\"}}"))) {
       EmbeddingFailure failure = assertThrows(EmbeddingFailure.class,
           () -> await(embedder(server, 3, Duration.ofSeconds(5)).embedAll(List.of("a text"))));
       assertTrue(failure.getMessage().contains("HTTP 401"), failure.getMessage());
@@ -106,7 +107,7 @@ class OpenAiCompatibleEmbedderTest {
 
   @Test
   void aSilentServerTimesOutWithAClearFailure() throws Exception {
-    try (FakeEmbeddingServer server = FakeEmbeddingServer.start(FakeEmbeddingServer.silence())) {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start(FakeOpenAiServer.silence())) {
       long start = System.nanoTime();
       EmbeddingFailure failure = assertThrows(EmbeddingFailure.class,
           () -> await(embedder(server, 1, Duration.ofMillis(300)).embedAll(List.of("a text"))));
@@ -120,7 +121,7 @@ class OpenAiCompatibleEmbedderTest {
 
   @Test
   void vectorsOfAnotherLengthThanConfiguredFail() throws Exception {
-    try (FakeEmbeddingServer server = FakeEmbeddingServer.start(FakeEmbeddingServer.vectors(6))) {
+    try (FakeOpenAiServer server = FakeOpenAiServer.start(FakeOpenAiServer.vectors(6))) {
       EmbeddingFailure failure = assertThrows(EmbeddingFailure.class,
           () -> await(embedder(server, 0, Duration.ofSeconds(5)).embedAll(List.of("a text"))));
       assertTrue(failure.getMessage().contains("returned 6-d vectors"), failure.getMessage());

@@ -11,14 +11,11 @@ import java.util.Locale;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
-import org.apache.pekko.stream.Materializer;
-import org.apache.pekko.stream.javadsl.Sink;
-import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A {@link KnowledgeIndex} in memory: vectors by cosine similarity, keywords by the number of query words a chunk
  * contains (a stand-in for BM25). Calls are recorded and failures injectable through {@link #log()} (operations:
- * upsert, removeDocument, removeCollection, searchVector, searchKeyword, rebuild). Thread-safe.
+ * upsert, removeDocument, removeCollection, searchVector, searchKeyword). Thread-safe.
  */
 public final class InMemoryKnowledgeIndex implements KnowledgeIndex {
 
@@ -91,15 +88,6 @@ public final class InMemoryKnowledgeIndex implements KnowledgeIndex {
         .sorted(Comparator.comparingDouble(SearchHit::score).reversed())
         .limit(limit)
         .toList());
-  }
-
-  @Override
-  public CompletionStage<Void> rebuild(Source<EmbeddedChunk, ?> source, Materializer materializer) {
-    RuntimeException failure = log.record("rebuild", "");
-    if (failure != null) return java.util.concurrent.CompletableFuture.failedFuture(failure);
-    chunks.clear();
-    return source.runWith(Sink.foreach(chunk -> chunks.put(chunk.chunk().chunkId(), chunk)), materializer)
-        .thenApply(done -> null);
   }
 
   private static double cosine(float[] a, float[] b) {
