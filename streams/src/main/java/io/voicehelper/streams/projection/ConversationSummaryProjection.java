@@ -6,20 +6,10 @@ import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.query.Offset;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
-import org.apache.pekko.projection.javadsl.ExactlyOnceProjection;
-import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /**
  * Projects {@link ConversationEntity} events into the {@code conversation_summary} table that lists a tenant's
@@ -37,23 +27,7 @@ public final class ConversationSummaryProjection {
 
   /** Starts the projection instances on this cluster; {@code readJournal} is the query plugin's id. */
   public static void init(ActorSystem<?> system, DataSource dataSource, String readJournal) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            ConversationEntity.TAGS.size(),
-            index -> ProjectionBehavior.create(projection(system, dataSource, readJournal,
-                ConversationEntity.TAGS.get(index))),
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
-  }
-
-  static ExactlyOnceProjection<Offset, EventEnvelope<ConversationEntity.Event>> projection(
-      ActorSystem<?> system, DataSource dataSource, String readJournal, String tag) {
-    SourceProvider<Offset, EventEnvelope<ConversationEntity.Event>> source =
-        EventSourcedProvider.eventsByTag(system, readJournal, tag);
-    return JdbcProjection.exactlyOnce(
-        ProjectionId.of(NAME, tag), source, () -> new DataSourceJdbcSession(dataSource), Handler::new, system);
+    TaggedJdbcProjection.<ConversationEntity.Event>init(system, dataSource, readJournal, NAME, ConversationEntity.TAGS, Handler::new);
   }
 
   static final class Handler extends JdbcHandler<EventEnvelope<ConversationEntity.Event>, DataSourceJdbcSession> {

@@ -6,20 +6,10 @@ import java.sql.PreparedStatement;
 import java.time.Instant;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
-import java.util.Optional;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.sharding.typed.ShardedDaemonProcessSettings;
-import org.apache.pekko.cluster.sharding.typed.javadsl.ShardedDaemonProcess;
-import org.apache.pekko.persistence.query.Offset;
-import org.apache.pekko.projection.ProjectionBehavior;
-import org.apache.pekko.projection.ProjectionId;
 import org.apache.pekko.projection.eventsourced.EventEnvelope;
-import org.apache.pekko.projection.eventsourced.javadsl.EventSourcedProvider;
-import org.apache.pekko.projection.javadsl.ExactlyOnceProjection;
-import org.apache.pekko.projection.javadsl.SourceProvider;
 import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
-import org.apache.pekko.projection.jdbc.javadsl.JdbcProjection;
 
 /**
  * Projects {@link DocumentEntity} events into the {@code kb_documents} table that lists a collection's documents. One
@@ -38,23 +28,7 @@ public final class DocumentSummaryProjection {
 
   /** Starts the projection instances on this cluster; {@code readJournal} is the query plugin's id. */
   public static void init(ActorSystem<?> system, DataSource dataSource, String readJournal) {
-    ShardedDaemonProcess.get(system)
-        .init(
-            ProjectionBehavior.Command.class,
-            NAME,
-            DocumentEntity.TAGS.size(),
-            index -> ProjectionBehavior.create(projection(system, dataSource, readJournal,
-                DocumentEntity.TAGS.get(index))),
-            ShardedDaemonProcessSettings.create(system),
-            Optional.of(ProjectionBehavior.stopMessage()));
-  }
-
-  static ExactlyOnceProjection<Offset, EventEnvelope<DocumentEntity.Event>> projection(
-      ActorSystem<?> system, DataSource dataSource, String readJournal, String tag) {
-    SourceProvider<Offset, EventEnvelope<DocumentEntity.Event>> source =
-        EventSourcedProvider.eventsByTag(system, readJournal, tag);
-    return JdbcProjection.exactlyOnce(
-        ProjectionId.of(NAME, tag), source, () -> new DataSourceJdbcSession(dataSource), Handler::new, system);
+    TaggedJdbcProjection.<DocumentEntity.Event>init(system, dataSource, readJournal, NAME, DocumentEntity.TAGS, Handler::new);
   }
 
   static final class Handler extends JdbcHandler<EventEnvelope<DocumentEntity.Event>, DataSourceJdbcSession> {
@@ -114,7 +88,7 @@ public final class DocumentSummaryProjection {
       // Other events (compensation done, chunks purged, purge done) do not change the listing.
     }
 
-    /** Sets {@code assignments} (with {@code values} for its parameters) and the time; the number of rows changed. */
+    /** Sets {@code assignments} and the time; {@code values} are the assignments' parameters. Rows changed. */
     private static int update(Connection connection, Row row, String assignments, Object... values)
         throws Exception {
       return run(connection, row, assignments, "", values);
@@ -123,23 +97,22 @@ public final class DocumentSummaryProjection {
     /** As {@link #update}, only while {@code version} is the newest version. */
     private static void updateLatest(Connection connection, Row row, int version, String assignments,
         Object... values) throws Exception {
-      Object[] all = new Object[values.length + 1];
-      System.arraycopy(values, 0, all, 0, values.length);
+      Object[] all = java.util.Arrays.copyOf(values, values.length + 1);
       all[values.length] = version;
-      run(connection, row, assignments, " AND latest_version = ?", all);
+      run(connection, row, assignments, "latest_version = ? AND ", all);
     }
 
+    /** {@code values}: the parameters of {@code assignments}, then those of {@code condition}, in order. */
     private static int run(Connection connection, Row row, String assignments, String condition, Object[] values)
         throws Exception {
-      try (PreparedStatement update = connection.prepareStatement("UPDATE kb_documents SET " + assignments
-          + ", updated_at = ? WHERE tenant_id = ? AND collection_id = ? AND document_id = ?" + condition)) {
+      try (PreparedStatement update = connection.prepareStatement("UPDATE kb_documents SET updated_at = ?, "
+          + assignments + " WHERE " + condition + "tenant_id = ? AND collection_id = ? AND document_id = ?")) {
         int i = 1;
-        for (int v = 0; v < values.length - (condition.isEmpty() ? 0 : 1); v++) update.setObject(i++, values[v]);
         update.setObject(i++, utc(row.at()));
+        for (Object value : values) update.setObject(i++, value);
         update.setString(i++, row.tenant());
         update.setString(i++, row.collection());
-        update.setString(i++, row.document());
-        if (!condition.isEmpty()) update.setObject(i, values[values.length - 1]);
+        update.setString(i, row.document());
         return update.executeUpdate();
       }
     }
