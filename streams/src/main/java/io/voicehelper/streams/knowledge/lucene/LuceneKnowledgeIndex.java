@@ -160,7 +160,8 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
 
   /**
    * True when the index lacks chunks the chunk table may have: it is new, was written for another model, dimension
-   * or layout (and was discarded), or its last rebuild did not finish. A node rebuilds it before serving searches.
+   * or layout (and was discarded), or its last rebuild did not finish. A node then rebuilds it at start; writes made
+   * meanwhile wait for the rebuild and apply after it, in order.
    */
   public boolean needsRebuild() {
     return !complete;
@@ -193,10 +194,15 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   /**
    * Deletes everything, then writes {@code chunks} in batches of {@value #REBUILD_BATCH}, pulling the next batch
    * only when the previous one is written, and commits once at the end. Searches see the old content until the
-   * rebuild completes (unless another write refreshes them meanwhile). If the stream fails, the index stays
-   * {@link #needsRebuild() in need of a rebuild}.
+   * rebuild completes. Writes are serial: one asked for during the rebuild runs after it, so a publish that happens
+   * while the chunk table is being read is not undone by a later page of the rebuild. If the stream fails, the index
+   * stays {@link #needsRebuild() in need of a rebuild}.
    */
   public CompletionStage<Void> rebuild(Source<EmbeddedChunk, ?> chunks, Materializer materializer) {
+    return serially(() -> rebuildNow(chunks, materializer));
+  }
+
+  private CompletionStage<Void> rebuildNow(Source<EmbeddedChunk, ?> chunks, Materializer materializer) {
     return CompletableFuture.runAsync(() -> {
       complete = false;
       io(writer::deleteAll);
@@ -207,10 +213,13 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
             .runWith(Sink.ignore(), materializer))
         .thenRunAsync(() -> {
           complete = true;
-          io(() -> {
-            commit();
-            searchers.maybeRefreshBlocking();
-          });
+          try {
+            io(this::commit);
+          } catch (RuntimeException e) {
+            complete = false;
+            throw e;
+          }
+          io(searchers::maybeRefreshBlocking);
           log.info("Knowledge index at {} rebuilt", path);
         }, executor)
         .whenComplete((done, failure) -> {
@@ -229,14 +238,27 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
     }
   }
 
-  /** Runs {@code change}, commits and refreshes on the executor: durable and visible when the stage completes. */
+  /**
+   * Runs {@code change}, commits and refreshes on the executor, after every write asked for before it: durable and
+   * visible when the stage completes.
+   */
   private CompletionStage<Void> write(IoAction change) {
-    return CompletableFuture.runAsync(() -> io(() -> {
+    return serially(() -> CompletableFuture.runAsync(() -> io(() -> {
       change.run();
       commit();
       searchers.maybeRefreshBlocking();
-    }), executor);
+    }), executor));
   }
+
+  /** Starts {@code step} when every write asked for before it has finished, failed or not. */
+  private synchronized CompletionStage<Void> serially(java.util.function.Supplier<CompletionStage<Void>> step) {
+    CompletableFuture<Void> next = writes.handle((ignored, failure) -> null).thenCompose(ignored -> step.get());
+    writes = next;
+    return next;
+  }
+
+  /** The last write asked for; the next one starts after it. */
+  private CompletableFuture<Void> writes = CompletableFuture.completedFuture(null);
 
   /** Commits with this index's model, dimension, layout and completeness. */
   private synchronized void commit() throws IOException {

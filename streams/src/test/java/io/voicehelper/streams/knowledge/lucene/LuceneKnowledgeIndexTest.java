@@ -14,6 +14,8 @@ import io.voicehelper.entities.knowledge.SearchFilter;
 import io.voicehelper.entities.knowledge.SearchHit;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
@@ -220,6 +222,25 @@ class LuceneKnowledgeIndexTest {
     index.close();
     index = new LuceneKnowledgeIndex(dir, 4, MODEL, blocking);
     assertTrue(index.needsRebuild(), "the unfinished rebuild is remembered across a restart");
+  }
+
+  @Test
+  void aPublishDuringARebuildIsNotUndoneByALaterPageOfIt() throws Exception {
+    // The rebuild reads version 1 of the manual from the chunk table; while it is still reading, version 2 is
+    // published (upsert, then everything but version 2 removed). The rebuild's later page must not bring 1 back.
+    CompletableFuture<EmbeddedChunk> laterPage = new CompletableFuture<>();
+    CompletionStage<Void> rebuilt = index.rebuild(Source.single(chunk(SHIPPING, 1, 0, SHIPPING_ZH, 0, 1, 0, 0))
+        .concat(Source.completionStage(laterPage)), materializer());
+    CompletionStage<Void> upserted = index.upsert(List.of(chunk(MANUAL, 2, 0, "router manual two", 0, 0, 1, 0)));
+    CompletionStage<Void> removed = index.removeDocument(MANUAL, 2);
+    laterPage.complete(chunk(MANUAL, 1, 0, ROUTER_EN, 0, 0, 1, 0));
+    await(rebuilt);
+    await(upserted);
+    await(removed);
+    assertEquals(List.of("router manual two"),
+        texts(await(index.searchVector(tenantA(), new float[] {0, 0, 1, 0}, 1))));
+    assertEquals(List.of(), await(index.searchKeyword(tenantA(), "router firmware", 10)).stream()
+        .filter(hit -> hit.chunk().version() == 1).toList());
   }
 
   static Materializer materializer() {
