@@ -134,10 +134,12 @@ public final class Node {
           TenantLimitsEntity.settlement(system, limitSettings.settleTimeout()));
 
       EdgeSettings edgeSettings = EdgeSettings.fromConfig(config.getConfig("voicehelper.http"));
+      // One instance: its local cache of empty buckets serves every route.
+      LimitDirectives limitDirectives = new LimitDirectives(limitsClient, limitEdge);
       HttpServer.start(system,
           EdgeRoutes.seal(EdgeSecurity.fromConfig(config.getConfig("voicehelper.http.security")),
               new ConversationRoutes(system, ClusterSharding.get(system), directory, edgeSettings, authentication,
-                  new LimitDirectives(limitsClient, limitEdge)).route(),
+                  limitDirectives).route(),
               Directives.pathPrefixTest(PathMatchers.segment("api").slash("v1").slash("admin").slash("limits"), () ->
                   authentication.authenticate(principal -> limitsAdmin.route(principal.tenantId(),
                       principal.subject(), principal.has(Permission.LIMITS_MANAGE)))),
@@ -146,7 +148,7 @@ public final class Node {
               new AdminRoutes(system, accounts, authentication, edgeSettings, Clock.systemUTC()).route(),
               new KnowledgeRoutes(system, ClusterSharding.get(system), knowledge.catalog(), knowledge.objects(),
                   KnowledgeEdgeSettings.fromConfig(config.getConfig("voicehelper.http.knowledge")), edgeSettings,
-                  authentication, new LimitDirectives(limitsClient, limitEdge), Clock.systemUTC()).route(),
+                  authentication, limitDirectives, Clock.systemUTC()).route(),
               new ChatPageRoutes().route()),
           edgeSettings);
       return Behaviors.empty();

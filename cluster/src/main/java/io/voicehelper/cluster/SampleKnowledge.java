@@ -1,6 +1,6 @@
 package io.voicehelper.cluster;
 
-import io.voicehelper.entities.knowledge.DocumentEntity;
+import io.voicehelper.edge.http.knowledge.DocumentUploads;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.KnowledgeCatalog;
 import io.voicehelper.entities.knowledge.ObjectStore;
@@ -13,15 +13,14 @@ import java.util.List;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
-import org.apache.pekko.cluster.sharding.typed.javadsl.EntityRef;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 
 /**
  * Gives a new tenant the bundled sample knowledge base ({@code sample-kb/} on the classpath: a fictional company's
  * customer-service documents in Chinese and English), so that the product answers something useful out of the box.
- * The files go through the same path as an upload: a collection in the catalog, a version numbered by each
- * document's entity, the original in the object store, then the entity's indexing saga.
+ * The files go through the same path as an upload ({@link DocumentUploads}): a collection in the catalog, a version
+ * numbered by each document's entity, the original in the object store, then the entity's indexing saga.
  */
 final class SampleKnowledge {
 
@@ -31,18 +30,16 @@ final class SampleKnowledge {
 
   private final ActorSystem<?> system;
   private final KnowledgeCatalog catalog;
-  private final ObjectStore objects;
+  private final DocumentUploads uploads;
   private final Clock clock;
-  private final Duration askTimeout;
   private final List<String> files;
 
   SampleKnowledge(ActorSystem<?> system, KnowledgeCatalog catalog, ObjectStore objects, Clock clock,
       Duration askTimeout) {
     this.system = system;
     this.catalog = catalog;
-    this.objects = objects;
+    this.uploads = new DocumentUploads(system, ClusterSharding.get(system), objects, askTimeout);
     this.clock = clock;
-    this.askTimeout = askTimeout;
     this.files = new String(resource("files.txt"), StandardCharsets.UTF_8).lines().map(String::strip)
         .filter(line -> !line.isEmpty()).toList();
   }
@@ -67,17 +64,9 @@ final class SampleKnowledge {
     String name = file.substring(file.lastIndexOf('/') + 1);
     DocumentRef ref = new DocumentRef(collection.tenantId(), collection.collectionId(),
         DocumentRef.documentIdForName(collection.collectionId(), name));
-    EntityRef<DocumentEntity.Command> document =
-        ClusterSharding.get(system).entityRefFor(DocumentEntity.ENTITY_KEY, ref.entityId());
     byte[] bytes = resource(file);
-    return document.<DocumentEntity.UploadTicket>askWithStatus(
-            replyTo -> new DocumentEntity.BeginUpload(name, name, ownerId, replyTo), askTimeout)
-        .thenCompose(ticket -> Source.single(ByteString.fromArrayUnsafe(bytes))
-            .runWith(objects.put(ticket.objectKey(), bytes.length), system)
-            .thenCompose(stored -> document.<DocumentEntity.DocumentView>askWithStatus(
-                replyTo -> new DocumentEntity.CompleteUpload(ticket.version(), stored.size(), stored.sha256(),
-                    replyTo), askTimeout)))
-        .thenApply(view -> (Void) null);
+    return uploads.upload(ref, name, ownerId, Source.single(ByteString.fromArrayUnsafe(bytes)), bytes.length)
+        .thenApply(uploaded -> (Void) null);
   }
 
   private static byte[] resource(String path) {

@@ -67,6 +67,12 @@ class KnowledgeApiIT {
   }
 
   private static Response upload(String url, String token, String fileName, byte[] content) throws Exception {
+    return upload(url, token, fileName, content, false);
+  }
+
+  /** {@code chunked}: without Content-Length, so the limit is found while the body streams in. */
+  private static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
+      throws Exception {
     String boundary = "----vh" + UUID.randomUUID();
     ByteArrayOutputStream body = new ByteArrayOutputStream();
     body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
@@ -79,7 +85,9 @@ class KnowledgeApiIT {
             .timeout(Duration.ofSeconds(60))
             .header("Authorization", "Bearer " + token)
             .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-            .POST(HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+            .POST(chunked
+                ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.toByteArray()))
+                : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
         HttpResponse.BodyHandlers.ofString());
     return new Response(response.statusCode(),
         response.body().isBlank() ? NodeTestSupport.JSON.nullNode() : NodeTestSupport.JSON.readTree(response.body()),
@@ -184,6 +192,15 @@ class KnowledgeApiIT {
     Response tooLarge = upload(collection + "/documents", token, "big.txt", new byte[(int) MAX_UPLOAD + 100_000]);
     assertEquals(413, tooLarge.status(), tooLarge.raw().body());
     assertEquals("application/problem+json", tooLarge.raw().headers().firstValue("Content-Type").orElseThrow());
+
+    Response streamedTooLarge = upload(collection + "/documents", token, "big.txt",
+        new byte[(int) MAX_UPLOAD + 100_000], true);
+    assertEquals(413, streamedTooLarge.status(), streamedTooLarge.raw().body());
+    String big = collection + "/documents/" + io.voicehelper.entities.knowledge.DocumentRef.documentIdForName(
+        collection.substring(collection.lastIndexOf('/') + 1), "big.txt");
+    JsonNode failed = awaitDocument(big, token, "FAILED", 0);
+    assertTrue(failed.get("versions").get(0).get("failureReason").asText().contains(Long.toString(MAX_UPLOAD)),
+        failed.toString());
 
     Response json = NodeTestSupport.send("POST", collection + "/documents", "{}", token, "application/json");
     assertEquals(415, json.status(), json.raw().body());

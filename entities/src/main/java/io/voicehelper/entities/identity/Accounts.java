@@ -62,6 +62,8 @@ public final class Accounts {
   private final PasswordHasher hasher;
   private final AccountsSettings settings;
   private final Clock clock;
+  private static final org.slf4j.Logger LOG = org.slf4j.LoggerFactory.getLogger(Accounts.class);
+
   private final java.util.function.BiConsumer<String, String> onTenantCreated;
   /** A hash verified against when there is no user, so that unknown emails cost as much as known ones. */
   private final CompletableFuture<String> decoyHash;
@@ -103,6 +105,7 @@ public final class Accounts {
               onTenantCreated.accept(tenant.id(), owner.id());
             } catch (RuntimeException e) {
               // A listener's failure is its own: the tenant exists and its owner gets signed in.
+              LOG.warn("After creating tenant {}, its listener failed", tenant.id(), e);
             }
             return newSession(owner, tenant, 0, UUID.randomUUID().toString());
           });

@@ -193,6 +193,11 @@ public final class DocumentEntity
     INSTANCE
   }
 
+  /** Starts a stopped entity again so that recovery resumes its pending work; nothing else. */
+  private enum Wake implements Command {
+    INSTANCE
+  }
+
   private enum Passivate implements Command {
     INSTANCE
   }
@@ -593,7 +598,16 @@ public final class DocumentEntity
           if (!busy(s)) shard.ifPresent(sh -> sh.tell(new ClusterSharding.Passivate<>(context.getSelf())));
           return Effect().noReply();
         })
-        .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
+        .onCommand(Passivate.class, (s, c) -> {
+          // Work may have started between asking to passivate and this stop (a CompleteUpload already queued):
+          // the shard buffers a wake-up until the entity has stopped and then starts it again, and recovery resumes
+          // the work. Without it, passivation would also drop the entity from the remembered ones.
+          if (busy(s)) {
+            ClusterSharding.get(context.getSystem()).entityRefFor(ENTITY_KEY, ref.entityId()).tell(Wake.INSTANCE);
+          }
+          return Effect().stop().thenNoReply();
+        })
+        .onCommand(Wake.class, (s, c) -> Effect().noReply())
         .build();
   }
 
@@ -693,6 +707,9 @@ public final class DocumentEntity
           .map(r -> "version " + r.number() + " is being processed")
           .orElse("version " + version.number() + " is being cleaned up")));
     }
+    // The retention's purge timer belongs to this supersede; superseded again later, the version gets a new one.
+    Cancellable purge = purgeTimers.remove(version.number());
+    if (purge != null) purge.cancel();
     return Effect()
         .persist(new RestoreStarted(version.number(), version.chunksPurged(), clock.instant()))
         .thenRun(this::resume)

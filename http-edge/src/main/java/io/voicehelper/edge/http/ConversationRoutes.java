@@ -7,6 +7,7 @@ import io.voicehelper.edge.http.auth.Principal;
 import io.voicehelper.edge.http.internal.Json;
 import io.voicehelper.edge.http.internal.ProblemException;
 import io.voicehelper.edge.http.internal.ProblemHandling;
+import io.voicehelper.edge.http.internal.Requests;
 import io.voicehelper.edge.http.internal.Sse;
 import io.voicehelper.entities.conversation.ConversationDirectory;
 import io.voicehelper.entities.conversation.ConversationEntity;
@@ -23,7 +24,6 @@ import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -69,7 +69,6 @@ public final class ConversationRoutes extends AllDirectives {
   public static final String DEFAULT_TITLE = "New conversation";
 
   static final String BASE_PATH = "/api/v1/conversations";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]+");
   private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
 
@@ -366,13 +365,7 @@ public final class ConversationRoutes extends AllDirectives {
   }
 
   private <T> CompletionStage<T> withTimeout(Supplier<CompletionStage<T>> call) {
-    CompletableFuture<T> result;
-    try {
-      result = call.get().toCompletableFuture().thenApply(Function.identity());
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return result.orTimeout(settings.askTimeout().toMillis(), TimeUnit.MILLISECONDS);
+    return Requests.withTimeout(settings.askTimeout(), call);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -494,7 +487,7 @@ public final class ConversationRoutes extends AllDirectives {
   }
 
   private static void requireId(String what, String id) {
-    if (!ID.matcher(id).matches()) throw ProblemException.notFound(what, id.length() > 64 ? id.substring(0, 64) : id);
+    Requests.requireId(what, id);
   }
 
   private static boolean wantsEventStream(HttpRequest request) {

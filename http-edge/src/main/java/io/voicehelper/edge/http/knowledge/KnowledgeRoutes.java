@@ -8,6 +8,7 @@ import io.voicehelper.edge.http.internal.Json;
 import io.voicehelper.edge.http.internal.JsonBody;
 import io.voicehelper.edge.http.internal.ProblemException;
 import io.voicehelper.edge.http.internal.ProblemHandling;
+import io.voicehelper.edge.http.internal.Requests;
 import io.voicehelper.edge.http.limits.LimitDirectives;
 import io.voicehelper.entities.identity.Permission;
 import io.voicehelper.entities.knowledge.DocumentEntity;
@@ -27,8 +28,8 @@ import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
-import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.function.Function;
 import java.util.function.Supplier;
@@ -70,11 +71,12 @@ import org.apache.pekko.util.ByteString;
 public final class KnowledgeRoutes extends AllDirectives {
 
   static final String BASE_PATH = "/api/v1/collections";
-  private static final Pattern ID = Pattern.compile("[A-Za-z0-9][A-Za-z0-9_-]{0,63}");
   private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
   /** Room for the multipart boundaries and part headers around the file. */
   private static final long MULTIPART_OVERHEAD = 64 * 1024;
   private static final int MAX_LIST = 1000;
+  /** Documents asked at once when a request acts on a whole collection. */
+  private static final int FAN_OUT = 4;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -87,6 +89,7 @@ public final class KnowledgeRoutes extends AllDirectives {
   private final Json json;
   private final JsonBody body;
   private final Clock clock;
+  private final DocumentUploads uploads;
 
   public KnowledgeRoutes(
       ActorSystem<?> system, ClusterSharding sharding, KnowledgeCatalog catalog, ObjectStore objects,
@@ -103,6 +106,7 @@ public final class KnowledgeRoutes extends AllDirectives {
     this.clock = clock;
     this.json = new Json(edge.maxJsonDepth(), (int) Math.min(Integer.MAX_VALUE, edge.maxBodyBytes()));
     this.body = new JsonBody(system, json, edge.maxBodyBytes(), edge.bodyReadTimeout());
+    this.uploads = new DocumentUploads(system, sharding, objects, edge.askTimeout());
   }
 
   public Route route() {
@@ -122,7 +126,7 @@ public final class KnowledgeRoutes extends AllDirectives {
             get(() -> read(principal, () -> listCollections(tenant))),
             post(() -> write(principal, () -> createCollection(principal))))),
         pathPrefix(PathMatchers.segment(), collectionId -> {
-          checkId(collectionId, "collection");
+          Requests.requireId("collection", collectionId);
           return concat(
               pathEndOrSingleSlash(() -> concat(
                   get(() -> read(principal, () -> withCollection(tenant, collectionId, c ->
@@ -142,7 +146,7 @@ public final class KnowledgeRoutes extends AllDirectives {
             post(() -> write(principal, () -> withCollection(tenant, collectionId, c ->
                 upload(principal, c, Optional.empty())))))),
         pathPrefix(PathMatchers.segment(), documentId -> {
-          checkId(documentId, "document");
+          Requests.requireId("document", documentId);
           return documentRoute(principal, new DocumentRef(tenant, collectionId, documentId));
         }));
   }
@@ -216,48 +220,49 @@ public final class KnowledgeRoutes extends AllDirectives {
   }
 
   /**
-   * Removes the collection from the catalog, then deletes each of its documents through its entity (which purges its
-   * chunks from every store and its originals, in the background, retried until done).
+   * Deletes each document of the collection through its entity (which purges its chunks from every store and its
+   * originals, in the background, retried until done), {@value #FAN_OUT} at a time, then removes the collection from
+   * the catalog. If a document does not answer, the request fails (503) and the collection stays, so the client can
+   * simply retry. The list is the read model's: a document whose upload began in the last moment may be missed.
    */
   private Route deleteCollection(String tenant, String collectionId) {
     return withCollection(tenant, collectionId, c -> {
-      CompletionStage<Boolean> deleted = withTimeout(() -> catalog.documents(tenant, collectionId, Integer.MAX_VALUE))
-          .thenCompose(documents -> catalog.deleteCollection(tenant, collectionId).thenApply(found -> {
-            for (KnowledgeCatalog.DocumentSummary d : documents) {
-              EntityRef<DocumentEntity.Command> document = entity(d.document());
-              document.<StatusReply<Done>>ask(DocumentEntity.Delete::new, edge.askTimeout()).whenComplete((r, e) -> {
-                if (e != null) {
-                  system.log().warn("Deleting document {} of deleted collection {} failed: {}",
-                      d.document().documentId(), collectionId, e.toString());
+      CompletionStage<Boolean> deleted = eachDocument(tenant, collectionId, d -> true,
+              d -> this.<Done>ask(d.document(), DocumentEntity.Delete::new).exceptionally(failure -> {
+                // Already deleted (the read model lags): nothing left to do for it.
+                if (ProblemHandling.unwrap(failure) instanceof ProblemException p && p.status() == 404) {
+                  return Done.getInstance();
                 }
-              });
-            }
-            return found;
-          }));
+                throw new CompletionException(failure);
+              }))
+          .thenCompose(count -> withTimeout(() -> catalog.deleteCollection(tenant, collectionId)));
       return onSuccess(deleted, found -> complete(HttpResponse.create().withStatus(StatusCodes.NO_CONTENT)));
     });
   }
 
+  /** Starts re-indexing every published document of the collection, {@value #FAN_OUT} at a time. */
   private Route reindexCollection(String tenant, String collectionId) {
     return withCollection(tenant, collectionId, c -> {
-      CompletionStage<Integer> started = withTimeout(() -> catalog.documents(tenant, collectionId, Integer.MAX_VALUE))
-          .thenApply(documents -> {
-            int count = 0;
-            for (KnowledgeCatalog.DocumentSummary d : documents) {
-              if (d.publishedVersion() == 0) continue;
-              count++;
-              entity(d.document()).<StatusReply<DocumentView>>ask(DocumentEntity.Reindex::new, edge.askTimeout())
-                  .whenComplete((r, e) -> {
-                    if (e != null) {
-                      system.log().info("Re-indexing document {} was not started: {}", d.document().documentId(),
-                          e.toString());
-                    }
-                  });
-            }
-            return count;
-          });
+      CompletionStage<Integer> started = eachDocument(tenant, collectionId, d -> d.publishedVersion() > 0,
+          d -> this.<DocumentView>ask(d.document(), DocumentEntity.Reindex::new).exceptionally(failure -> {
+            // BUSY (another version is being processed) or gone meanwhile: that document keeps what it has.
+            system.log().info("Re-indexing document {} was not started: {}", d.document().documentId(),
+                ProblemHandling.unwrap(failure).getMessage());
+            return null;
+          }));
       return onSuccess(started, count -> complete(json.response(202, new KnowledgeJson.Reindexing(count))));
     });
+  }
+
+  /** Asks {@code each} for every listed document that passes {@code which}, at most {@value #FAN_OUT} at a time. */
+  private <T> CompletionStage<Integer> eachDocument(String tenant, String collectionId,
+      java.util.function.Predicate<KnowledgeCatalog.DocumentSummary> which,
+      Function<KnowledgeCatalog.DocumentSummary, CompletionStage<T>> each) {
+    return withTimeout(() -> catalog.documents(tenant, collectionId, Integer.MAX_VALUE))
+        .thenCompose(documents -> Source.from(documents)
+            .filter(which::test)
+            .mapAsync(FAN_OUT, each::apply)
+            .runFold(0, (count, ignored) -> count + 1, system));
   }
 
   private Route withCollection(String tenant, String collectionId,
@@ -287,7 +292,7 @@ public final class KnowledgeRoutes extends AllDirectives {
       return ProblemException.of(409, "collection-name-taken", "Collection name taken",
           "The tenant has a collection named '" + name + "' already.");
     }
-    return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+    return cause instanceof RuntimeException r ? r : new CompletionException(cause);
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -340,11 +345,9 @@ public final class KnowledgeRoutes extends AllDirectives {
   // ---------------------------------------------------------------------------------------------------------------
   // Uploads
 
-  private record Stored(DocumentRef ref, String name, int version) {}
-
   /**
-   * Stores the request's part named {@code file} as a new version: of the document named like the file in the
-   * collection, or of {@code documentId}. Other parts are read and ignored.
+   * Stores the request's first part named {@code file} as a new version: of the document named like the file in the
+   * collection, or of {@code documentId}. Other parts, and further {@code file} parts, are read and ignored.
    */
   private Route upload(Principal principal, KnowledgeCatalog.Collection collection, Optional<String> documentId) {
     long maxRequest = settings.maxUploadBytes() + MULTIPART_OVERHEAD;
@@ -361,28 +364,30 @@ public final class KnowledgeRoutes extends AllDirectives {
                 + " with the file in a part named 'file', not " + type.mainType() + "/" + type.subType() + ".");
           }
           return entity(Unmarshaller.entityToMultipartFormData(), form -> {
-            CompletionStage<List<Stored>> stored = form.getParts()
-                .mapAsync(1, part -> isFile(part)
+            java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+            CompletionStage<List<DocumentUploads.Uploaded>> stored = form.getParts()
+                .mapAsync(1, part -> isFile(part) && taken.compareAndSet(false, true)
                     ? store(principal, collection, documentId, part).thenApply(Optional::of)
-                    : part.getEntity().discardBytes(system).completionStage().thenApply(done -> Optional.<Stored>empty()))
+                    : part.getEntity().discardBytes(system).completionStage()
+                        .thenApply(done -> Optional.<DocumentUploads.Uploaded>empty()))
                 .filter(Optional::isPresent)
                 .map(Optional::get)
                 .runWith(Sink.seq(), system)
                 .exceptionally(failure -> {
-                  Throwable cause = ProblemHandling.unwrap(failure);
-                  if (cause instanceof ProblemException p) throw p;
-                  throw uploadFailure(cause);
+                  throw uploadFailure(ProblemHandling.unwrap(failure), documentId.orElse(null));
                 });
             return onSuccess(stored, files -> {
               if (files.isEmpty()) {
                 throw ProblemException.badRequest("file-required",
                     "The request must have a multipart part named 'file' with a file name.");
               }
-              Stored first = files.get(0);
-              return complete(json.response(202, new KnowledgeJson.UploadAccepted(first.ref().documentId(),
-                      first.name(), first.version(), DocumentEntity.VersionState.PROCESSING.name()))
+              DocumentUploads.Uploaded first = files.get(0);
+              VersionView version = first.view().versions().stream()
+                  .filter(v -> v.version() == first.version()).findFirst().orElseThrow();
+              return complete(json.response(202, new KnowledgeJson.UploadAccepted(first.document().documentId(),
+                      version.fileName(), first.version(), version.state().name()))
                   .addHeader(Location.create(BASE_PATH + "/" + collection.collectionId() + "/documents/"
-                      + first.ref().documentId())));
+                      + first.document().documentId())));
             });
           });
         })));
@@ -392,44 +397,34 @@ public final class KnowledgeRoutes extends AllDirectives {
     return "file".equals(part.getName()) && part.getFilename().isPresent();
   }
 
-  private CompletionStage<Stored> store(Principal principal, KnowledgeCatalog.Collection collection,
+  private CompletionStage<DocumentUploads.Uploaded> store(Principal principal, KnowledgeCatalog.Collection collection,
       Optional<String> documentId, Multipart.FormData.BodyPart part) {
     String fileName = fileName(part.getFilename().orElse(""));
     DocumentRef ref = new DocumentRef(collection.tenantId(), collection.collectionId(),
         documentId.orElseGet(() -> DocumentRef.documentIdForName(collection.collectionId(), fileName)));
-    return this.<DocumentEntity.UploadTicket>ask(ref, replyTo ->
-            new DocumentEntity.BeginUpload(fileName, fileName, principal.subject(), replyTo))
-        .thenCompose(ticket -> part.getEntity().getDataBytes()
-            .runWith(objects.put(ticket.objectKey(), settings.maxUploadBytes()), system)
-            .<CompletionStage<ObjectStore.Stored>>handle((stored, failure) -> {
-              if (failure == null && stored.size() > 0) return CompletableFuture.completedFuture(stored);
-              Throwable cause = failure == null ? null : ProblemHandling.unwrap(failure);
-              ProblemException problem = cause == null
-                  ? ProblemException.badRequest("empty-file", "The file '" + fileName + "' is empty.")
-                  : uploadFailure(cause);
-              String reason = cause == null ? "the file is empty" : problem.detail();
-              // The version is failed (its entity removes whatever was stored) before the client hears why.
-              return this.<DocumentView>ask(ref, replyTo ->
-                      new DocumentEntity.FailUpload(ticket.version(), reason, replyTo))
-                  .<ObjectStore.Stored>handle((view, e) -> {
-                    throw problem;
-                  });
-            })
-            .thenCompose(Function.identity())
-            .thenCompose(stored -> this.<DocumentView>ask(ref, replyTo ->
-                new DocumentEntity.CompleteUpload(ticket.version(), stored.size(), stored.sha256(), replyTo)))
-            .thenApply(view -> new Stored(ref, fileName, ticket.version())));
+    return uploads.upload(ref, fileName, principal.subject(), part.getEntity().getDataBytes(),
+        settings.maxUploadBytes());
   }
 
-  private ProblemException uploadFailure(Throwable cause) {
+  /** Why an upload failed, as the client should hear it; failures of ours are logged and answered 503. */
+  private RuntimeException uploadFailure(Throwable cause, String documentId) {
     if (cause instanceof ProblemException p) return p;
-    if (cause instanceof ObjectStore.TooLarge || cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
+    if (DocumentRejection.of(cause).isPresent() || cause instanceof TimeoutException) {
+      return entityFailure(cause, documentId == null ? "upload" : documentId);
+    }
+    if (cause instanceof ObjectStore.TooLarge
+        || cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamSizeException) {
       return ProblemException.payloadTooLarge(settings.maxUploadBytes());
     }
-    if (cause instanceof TimeoutException) {
-      return ProblemException.plain(408, "Request Timeout", "The upload did not arrive in time.");
+    if (cause instanceof DocumentUploads.EmptyFile) {
+      return ProblemException.badRequest("empty-file", "The file is empty.");
     }
-    return ProblemException.badRequest("upload-interrupted", "The upload could not be read to its end.");
+    if (cause instanceof org.apache.pekko.http.scaladsl.model.EntityStreamException) {
+      return ProblemException.badRequest("upload-interrupted", "The upload could not be read to its end.");
+    }
+    system.log().warn("Storing an upload failed", cause);
+    return ProblemException.serviceUnavailable("The file could not be stored. Retry the upload.",
+        Duration.ofSeconds(5));
   }
 
   /** The file's own name: without any directories a client put in front, cleaned, of a sensible length. */
@@ -454,16 +449,16 @@ public final class KnowledgeRoutes extends AllDirectives {
   private <R> CompletionStage<R> ask(DocumentRef ref, Function<ActorRef<StatusReply<R>>, DocumentEntity.Command> command) {
     return entity(ref).askWithStatus(command::apply, edge.askTimeout()).handle((value, failure) -> {
       if (failure == null) return value;
-      throw entityFailure(ProblemHandling.unwrap(failure), ref);
+      throw entityFailure(ProblemHandling.unwrap(failure), ref.documentId());
     });
   }
 
-  private RuntimeException entityFailure(Throwable cause, DocumentRef ref) {
+  private RuntimeException entityFailure(Throwable cause, String documentId) {
     Optional<DocumentRejection> rejection = DocumentRejection.of(cause);
     if (rejection.isPresent()) {
       DocumentRejection r = rejection.get();
       String detail = DocumentRejection.detail(cause);
-      if (r == DocumentRejection.NOT_FOUND) return ProblemException.notFound("document", ref.documentId());
+      if (r == DocumentRejection.NOT_FOUND) return ProblemException.notFound("document", documentId);
       if (r == DocumentRejection.VERSION_NOT_FOUND) return ProblemException.of(404, "version-not-found",
           "Version not found", detail);
       String slug = r.name().toLowerCase(java.util.Locale.ROOT).replace('_', '-');
@@ -474,20 +469,10 @@ public final class KnowledgeRoutes extends AllDirectives {
       return ProblemException.serviceUnavailable("The document did not answer within "
           + edge.askTimeout().toMillis() + " ms. Retry the request.", Duration.ofSeconds(1));
     }
-    return cause instanceof RuntimeException r ? r : new IllegalStateException(cause);
+    return cause instanceof RuntimeException r ? r : new CompletionException(cause);
   }
 
   private <T> CompletionStage<T> withTimeout(Supplier<CompletionStage<T>> call) {
-    CompletableFuture<T> result;
-    try {
-      result = call.get().toCompletableFuture().thenApply(Function.identity());
-    } catch (RuntimeException e) {
-      return CompletableFuture.failedFuture(e);
-    }
-    return result.orTimeout(edge.askTimeout().toMillis(), TimeUnit.MILLISECONDS);
-  }
-
-  private static void checkId(String id, String what) {
-    if (!ID.matcher(id).matches()) throw ProblemException.notFound(what, id);
+    return Requests.withTimeout(edge.askTimeout(), call);
   }
 }
