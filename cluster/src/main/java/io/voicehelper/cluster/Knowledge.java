@@ -16,7 +16,14 @@ import io.voicehelper.streams.knowledge.embedding.EmbeddingSettings;
 import io.voicehelper.streams.knowledge.embedding.Embeddings;
 import io.voicehelper.streams.knowledge.jdbc.JdbcChunkStore;
 import io.voicehelper.streams.knowledge.jdbc.JdbcKnowledgeCatalog;
+import io.voicehelper.streams.knowledge.elasticsearch.ElasticsearchKeywordStore;
+import io.voicehelper.streams.knowledge.elasticsearch.ElasticsearchSettings;
+import io.voicehelper.streams.knowledge.index.CombinedKnowledgeIndex;
+import io.voicehelper.streams.knowledge.index.KeywordStore;
+import io.voicehelper.streams.knowledge.index.VectorStore;
 import io.voicehelper.streams.knowledge.lucene.LuceneKnowledgeIndex;
+import io.voicehelper.streams.knowledge.milvus.MilvusSettings;
+import io.voicehelper.streams.knowledge.milvus.MilvusVectorStore;
 import io.voicehelper.streams.knowledge.parsing.TikaDocumentParser;
 import io.voicehelper.streams.knowledge.storage.ObjectStores;
 import io.voicehelper.streams.projection.DocumentSummaryProjection;
@@ -24,6 +31,7 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Clock;
+import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -63,8 +71,7 @@ final class Knowledge {
     Embedder embedder =
         Embeddings.create(EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), embedding);
     ChunkStore chunks = new JdbcChunkStore(dataSource, jdbc);
-    KnowledgeIndex index = openIndex(system, Path.of(config.getString("voicehelper.knowledge.index-dir")), embedder,
-        chunks, blocking);
+    KnowledgeIndex index = searchIndex(system, config, embedder, chunks, blocking);
 
     DocumentPipeline pipeline = StreamsDocumentPipeline.create(system, objects, new TikaDocumentParser(),
         new StructuredChunker(ChunkingSettings.fromConfig(config.getConfig("voicehelper.knowledge.chunking"))),
@@ -80,6 +87,61 @@ final class Knowledge {
     return new Knowledge(catalog, objects, sample);
   }
 
+  /**
+   * The configured search index: the node-local Lucene index for both halves by default, or Milvus for vectors
+   * and/or Elasticsearch for keywords ({@code voicehelper.knowledge.vector-store}, {@code keyword-store}).
+   */
+  private static KnowledgeIndex searchIndex(ActorSystem<?> system, Config config, Embedder embedder,
+      ChunkStore chunks, Executor blocking) {
+    String vectors = config.getString("voicehelper.knowledge.vector-store").strip().toLowerCase(Locale.ROOT);
+    String keywords = config.getString("voicehelper.knowledge.keyword-store").strip().toLowerCase(Locale.ROOT);
+    if (!vectors.equals("lucene") && !vectors.equals("milvus")) {
+      throw new IllegalArgumentException("voicehelper.knowledge.vector-store must be lucene or milvus, not " + vectors);
+    }
+    if (!keywords.equals("lucene") && !keywords.equals("elasticsearch")) {
+      throw new IllegalArgumentException(
+          "voicehelper.knowledge.keyword-store must be lucene or elasticsearch, not " + keywords);
+    }
+    LuceneKnowledgeIndex lucene = vectors.equals("lucene") || keywords.equals("lucene")
+        ? openIndex(system, Path.of(config.getString("voicehelper.knowledge.index-dir")), embedder, chunks, blocking)
+        : null;
+    if (lucene != null && vectors.equals("lucene") && keywords.equals("lucene")) return lucene;
+
+    VectorStore vectorStore = lucene;
+    if (vectors.equals("milvus")) {
+      MilvusSettings milvus = MilvusSettings.fromConfig(config.getConfig(MilvusSettings.CONFIG_PATH));
+      if (milvus.dimension() != embedder.dimension()) {
+        throw new IllegalArgumentException(MilvusSettings.CONFIG_PATH + ".dimension is " + milvus.dimension()
+            + " but the embedding model " + embedder.modelId() + " makes vectors of " + embedder.dimension());
+      }
+      MilvusVectorStore store = new MilvusVectorStore(milvus, system.dispatchers().lookup(
+          DispatcherSelector.fromConfig(MilvusSettings.CONFIG_PATH + ".blocking-dispatcher")));
+      closeOnShutdown(system, "close-milvus", store, blocking);
+      vectorStore = store;
+    }
+    KeywordStore keywordStore = lucene;
+    if (keywords.equals("elasticsearch")) {
+      ElasticsearchKeywordStore store = new ElasticsearchKeywordStore(
+          ElasticsearchSettings.fromConfig(config.getConfig("voicehelper.knowledge.elasticsearch")), blocking);
+      closeOnShutdown(system, "close-elasticsearch", store, blocking);
+      keywordStore = store;
+    }
+    system.log().info("Knowledge index: vectors in {}, keywords in {}", vectors, keywords);
+    return new CombinedKnowledgeIndex(vectorStore, keywordStore);
+  }
+
+  private static void closeOnShutdown(ActorSystem<?> system, String name, AutoCloseable store, Executor blocking) {
+    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), name,
+        () -> CompletableFuture.supplyAsync(() -> {
+          try {
+            store.close();
+          } catch (Exception e) {
+            system.log().warn("{} failed: {}", name, e.toString());
+          }
+          return Done.getInstance();
+        }, blocking));
+  }
+
   private static LuceneKnowledgeIndex openIndex(ActorSystem<?> system, Path dir, Embedder embedder, ChunkStore chunks,
       Executor blocking) {
     LuceneKnowledgeIndex index;
@@ -88,15 +150,7 @@ final class Knowledge {
     } catch (IOException e) {
       throw new UncheckedIOException("cannot open the knowledge index in " + dir, e);
     }
-    CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-knowledge-index",
-        () -> CompletableFuture.supplyAsync(() -> {
-          try {
-            index.close();
-          } catch (IOException e) {
-            system.log().warn("Closing the knowledge index failed: {}", e.toString());
-          }
-          return Done.getInstance();
-        }, blocking));
+    closeOnShutdown(system, "close-knowledge-index", index::close, blocking);
     if (index.needsRebuild()) {
       system.log().info("Rebuilding the knowledge index in {} from the chunk table", dir);
       index.rebuild(chunks.published(), Materializer.matFromSystem(system)).whenComplete((done, failure) -> {
