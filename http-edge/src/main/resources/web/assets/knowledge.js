@@ -524,7 +524,7 @@
     const shown = published || latest;
     let updatedAt = null;
     for (const v of versions) {
-      for (const t of [v.createdAt, v.readyAt]) if (t && (!updatedAt || t > updatedAt)) updatedAt = t;
+      for (const t of [v.createdAt, v.supersededAt]) if (t && (!updatedAt || t > updatedAt)) updatedAt = t;
     }
     return {
       id: detail.id,
@@ -782,7 +782,7 @@
             fact('Type', v.contentType || '—'),
             fact('Chunks', typeof v.chunks === 'number' ? String(v.chunks) : '—'),
             fact('Uploaded', formatWhen(v.createdAt)),
-            fact('Ready', formatWhen(v.readyAt)),
+            v.supersededAt ? fact('Superseded', formatWhen(v.supersededAt)) : null,
             v.uploadedBy ? fact('By', uploaderName(v.uploadedBy)) : null,
             v.sha256 ? fact('SHA-256', `${String(v.sha256).slice(0, 12)}…`) : null),
           v.failureReason ? h('p', { className: 'kb-failure', dataset: { testid: 'failure-reason' },
