@@ -6,8 +6,8 @@
 
 (() => {
   const API = '/api/v1/conversations';
-  const AUTH = '/api/v1/auth';
-  const REFRESH_KEY = 'voicehelper.refreshToken';
+  const Session = window.VoiceHelperSession;
+  const { AUTH, ProblemError, problemOf } = Session;
   const RESUME_ATTEMPTS = 6;
   const POST_ATTEMPTS = 3;
 
@@ -42,13 +42,17 @@
     signOut: $('sign-out'),
   };
 
-  const session = {
-    accessToken: null,
-    user: null,
-    refreshTimer: null,
-    refreshing: null, // the refresh in flight, shared by every request that needs it
-    mode: 'signin',
-  };
+  // The tab's sign-in, shared with the knowledge page (session.js); mode is this page's sign-in/sign-up form.
+  const auth = Session.create({
+    onStored: (tokens) => { els.accountEmail.textContent = tokens.user ? tokens.user.email : ''; },
+    onEnded: (reason) => showAuth(reason),
+  });
+  const session = auth.state;
+  session.mode = 'signin';
+  const { request, authFetch } = auth;
+  const storeSession = auth.store;
+  const clearSession = auth.clear;
+  const refreshSession = auth.refresh;
 
   const state = {
     conversations: new Map(), // id -> {id, title, createdAt, updatedAt, messageCount, lastMessage}
@@ -59,34 +63,6 @@
 
   // ---------------------------------------------------------------------------------------------------------------
   // HTTP
-
-  class ProblemError extends Error {
-    constructor(problem, status) {
-      super((problem && (problem.detail || problem.title)) || 'Request failed');
-      this.problem = problem || {};
-      this.status = status;
-    }
-  }
-
-  async function problemOf(response) {
-    let problem = { title: response.statusText || 'Request failed', detail: `HTTP ${response.status}` };
-    try {
-      const body = await response.json();
-      if (body && typeof body === 'object') problem = body;
-    } catch (_) { /* not a problem document */ }
-    return new ProblemError(problem, response.status);
-  }
-
-  async function request(path, options = {}) {
-    let response;
-    try {
-      response = await authFetch(path, options);
-    } catch (_) {
-      throw new ProblemError({ title: 'Network error', detail: 'The server could not be reached.' }, 0);
-    }
-    if (!response.ok) throw await problemOf(response);
-    return response;
-  }
 
   const delay = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
   const backoff = (attempt) => Math.min(8000, 500 * 2 ** (attempt - 1));
@@ -104,68 +80,6 @@
 
   // ---------------------------------------------------------------------------------------------------------------
   // Authentication
-
-  function storeSession(tokens) {
-    session.accessToken = tokens.accessToken;
-    session.user = tokens.user;
-    try { sessionStorage.setItem(REFRESH_KEY, tokens.refreshToken); } catch (_) { /* storage disabled */ }
-    clearTimeout(session.refreshTimer);
-    // Refresh a little before expiry (at 80 % of the lifetime, at least 5 s ahead).
-    const lead = Math.max(5, Math.round(tokens.expiresIn * 0.2));
-    session.refreshTimer = setTimeout(() => { refreshSession().catch(() => {}); },
-      Math.max(1, tokens.expiresIn - lead) * 1000);
-    els.accountEmail.textContent = tokens.user ? tokens.user.email : '';
-  }
-
-  function clearSession() {
-    clearTimeout(session.refreshTimer);
-    session.accessToken = null;
-    session.user = null;
-    try { sessionStorage.removeItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
-  }
-
-  /** Exchanges the stored refresh token for new tokens; rejects (and signs out) when it is no longer valid. */
-  function refreshSession() {
-    if (session.refreshing) return session.refreshing;
-    let refreshToken = null;
-    try { refreshToken = sessionStorage.getItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
-    if (!refreshToken) return Promise.reject(new ProblemError({ title: 'Signed out' }, 401));
-    session.refreshing = (async () => {
-      const response = await fetch(`${AUTH}/refresh`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ refreshToken }),
-      });
-      if (!response.ok) {
-        const problem = await problemOf(response);
-        if (response.status === 401) {
-          clearSession();
-          showAuth('Your session has ended. Please sign in again.');
-        }
-        throw problem;
-      }
-      storeSession(await response.json());
-    })().finally(() => { session.refreshing = null; });
-    return session.refreshing;
-  }
-
-  /** fetch with the access token; on a 401 the token is refreshed once and the request sent again. */
-  async function authFetch(path, options = {}) {
-    const withToken = () => fetch(path, {
-      ...options,
-      headers: { ...(options.headers || {}), ...(session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {}) },
-    });
-    let response = await withToken();
-    if (response.status === 401) {
-      try {
-        await refreshSession();
-      } catch (_) {
-        return response;
-      }
-      response = await withToken();
-    }
-    return response;
-  }
 
   function setAuthMode(mode) {
     session.mode = mode;
@@ -217,16 +131,7 @@
   }
 
   async function signOut() {
-    let refreshToken = null;
-    try { refreshToken = sessionStorage.getItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
-    try {
-      await authFetch(`${AUTH}/logout`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(refreshToken ? { refreshToken } : {}),
-      });
-    } catch (_) { /* signed out locally anyway */ }
-    clearSession();
+    await auth.logout();
     state.conversations.clear();
     state.currentId = null;
     state.view++;

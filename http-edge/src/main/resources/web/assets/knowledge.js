@@ -1,13 +1,13 @@
 // VoiceHelper knowledge page: collections, uploads with progress, documents and their versions (docs/knowledge-api.md).
 // Plain JavaScript, no build step. Every piece of text from the server or the user goes in through textContent.
-// Tokens follow the chat page (app.js): the access token in memory, the refresh token in sessionStorage under the same
-// key, so both pages share the tab's sign-in. Signing in happens on the chat page.
+// The tab's sign-in is shared with the chat page through session.js (the access token in memory, the refresh token in
+// sessionStorage). Signing in happens on the chat page.
 'use strict';
 
 (() => {
-  const AUTH = '/api/v1/auth';
+  const Session = window.VoiceHelperSession;
+  const { AUTH, ProblemError, problemFromText, networkError } = Session;
   const API = '/api/v1/collections';
-  const REFRESH_KEY = 'voicehelper.refreshToken';
   const MAX_UPLOAD_BYTES = 100 * 1024 * 1024; // the server refuses more with a 413 anyway
   const POLL_MS = 1500;
   const UPLOADS_AT_ONCE = 2;
@@ -62,14 +62,12 @@
     documentsEmpty: $('documents-empty'),
   };
 
-  const session = {
-    accessToken: null,
-    user: null,
-    tenant: null,
-    refreshTimer: null,
-    refreshing: null, // the refresh in flight, shared by every request that needs it
-    signedOut: false,
-  };
+  // The tab's sign-in, shared with the chat page (session.js).
+  const auth = Session.create({ onStored: () => showAccount(), onEnded: (reason) => showSignedOut(reason) });
+  const session = auth.state;
+  session.signedOut = false;
+  const { request, authFetch } = auth;
+  const refreshSession = auth.refresh;
 
   const state = {
     collections: new Map(), // id -> {id, name, createdAt}
@@ -94,42 +92,6 @@
   // ---------------------------------------------------------------------------------------------------------------
   // HTTP (same conventions as app.js)
 
-  class ProblemError extends Error {
-    constructor(problem, status) {
-      super((problem && (problem.detail || problem.title)) || 'Request failed');
-      this.problem = problem || {};
-      this.status = status;
-    }
-  }
-
-  function problemFromText(text, status, statusText) {
-    let problem = { title: statusText || 'Request failed', detail: `HTTP ${status}` };
-    try {
-      const body = JSON.parse(text);
-      if (body && typeof body === 'object') problem = body;
-    } catch (_) { /* not a problem document */ }
-    return new ProblemError(problem, status);
-  }
-
-  async function problemOf(response) {
-    let text = '';
-    try { text = await response.text(); } catch (_) { /* no body */ }
-    return problemFromText(text, response.status, response.statusText);
-  }
-
-  const networkError = (detail) => new ProblemError({ title: 'Network error', detail }, 0);
-
-  async function request(path, options = {}) {
-    let response;
-    try {
-      response = await authFetch(path, options);
-    } catch (_) {
-      throw networkError('The server could not be reached.');
-    }
-    if (!response.ok) throw await problemOf(response);
-    return response;
-  }
-
   async function requestJson(path, method, body) {
     const options = { method, headers: { Accept: 'application/json' } };
     if (body !== undefined) {
@@ -146,69 +108,6 @@
 
   // ---------------------------------------------------------------------------------------------------------------
   // Authentication: the chat page's refresh flow; signing in itself happens there.
-
-  function storeSession(tokens) {
-    session.accessToken = tokens.accessToken;
-    session.user = tokens.user || null;
-    session.tenant = tokens.tenant || null;
-    try { sessionStorage.setItem(REFRESH_KEY, tokens.refreshToken); } catch (_) { /* storage disabled */ }
-    clearTimeout(session.refreshTimer);
-    // Refresh a little before expiry (at 80 % of the lifetime, at least 5 s ahead), like the chat page.
-    const lead = Math.max(5, Math.round(tokens.expiresIn * 0.2));
-    session.refreshTimer = setTimeout(() => { refreshSession().catch(() => {}); },
-      Math.max(1, tokens.expiresIn - lead) * 1000);
-    showAccount();
-  }
-
-  function clearSession() {
-    clearTimeout(session.refreshTimer);
-    session.accessToken = null;
-    session.user = null;
-    session.tenant = null;
-    try { sessionStorage.removeItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
-  }
-
-  /** Exchanges the stored refresh token for new tokens; rejects (and signs out) when it is no longer valid. */
-  function refreshSession() {
-    if (session.refreshing) return session.refreshing;
-    let refreshToken = null;
-    try { refreshToken = sessionStorage.getItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
-    if (!refreshToken) return Promise.reject(new ProblemError({ title: 'Signed out' }, 401));
-    session.refreshing = (async () => {
-      const response = await fetch(`${AUTH}/refresh`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify({ refreshToken }),
-      });
-      if (!response.ok) {
-        const problem = await problemOf(response);
-        if (response.status === 401) {
-          clearSession();
-          showSignedOut('Your session has ended. Please sign in again.');
-        }
-        throw problem;
-      }
-      storeSession(await response.json());
-    })().finally(() => { session.refreshing = null; });
-    return session.refreshing;
-  }
-
-  const bearer = () => (session.accessToken ? { Authorization: `Bearer ${session.accessToken}` } : {});
-
-  /** fetch with the access token; on a 401 the token is refreshed once and the request sent again. */
-  async function authFetch(path, options = {}) {
-    const withToken = () => fetch(path, { ...options, headers: { ...(options.headers || {}), ...bearer() } });
-    let response = await withToken();
-    if (response.status === 401) {
-      try {
-        await refreshSession();
-      } catch (_) {
-        return response;
-      }
-      response = await withToken();
-    }
-    return response;
-  }
 
   function showAccount() {
     const parts = [];
@@ -233,16 +132,7 @@
   }
 
   async function signOut() {
-    let refreshToken = null;
-    try { refreshToken = sessionStorage.getItem(REFRESH_KEY); } catch (_) { /* storage disabled */ }
-    try {
-      await authFetch(`${AUTH}/logout`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(refreshToken ? { refreshToken } : {}),
-      });
-    } catch (_) { /* signed out locally anyway */ }
-    clearSession();
+    await auth.logout();
     location.assign('/');
   }
 
