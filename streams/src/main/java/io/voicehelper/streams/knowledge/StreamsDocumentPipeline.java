@@ -208,25 +208,14 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
   }
 
   /**
-   * The index has no "remove one version": only {@code removeDocument(document, keepVersion)}. Since only the
-   * published version belongs in the index, removing every version but the published one removes {@code version}
-   * (there only if a publish of it was interrupted) and nothing that should stay; the published version is found in
-   * {@link ChunkStore#published()}, a scan of every published chunk (see the report: a port for it is missing).
+   * Removes exactly {@code version} from the index, then its rows from the chunk table. Nothing is read first, so a
+   * version published meanwhile is never touched.
    */
   @Override
   public CompletionStage<Void> purgeChunks(DocumentRef document, int version) {
     return attempt("Purging version " + version + " failed", () ->
-        publishedVersion(document)
-            .thenCompose(published -> index.removeDocument(document,
-                published.filter(p -> p != version).orElse(0)))
+        index.removeVersion(document, version)
             .thenCompose(removed -> chunks.deleteVersion(document, version)));
-  }
-
-  private CompletionStage<Optional<Integer>> publishedVersion(DocumentRef document) {
-    return chunks.published()
-        .filter(chunk -> chunk.chunk().document().equals(document))
-        .map(chunk -> chunk.chunk().version())
-        .runWith(Sink.headOption(), materializer);
   }
 
   @Override

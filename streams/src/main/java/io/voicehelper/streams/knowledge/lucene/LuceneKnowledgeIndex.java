@@ -187,6 +187,11 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   }
 
   @Override
+  public CompletionStage<Void> removeVersion(DocumentRef document, int version) {
+    return write(() -> writer.deleteDocuments(ChunkFields.documentVersion(document, version)));
+  }
+
+  @Override
   public CompletionStage<Void> removeCollection(String tenantId, String collectionId) {
     return write(() -> writer.deleteDocuments(ChunkFields.collection(tenantId, collectionId)));
   }

@@ -137,6 +137,11 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
   }
 
   @Override
+  public CompletionStage<Void> removeVersion(DocumentRef document, int version) {
+    return delete(document.tenantId(), MilvusExpressions.versionFilter(document, version));
+  }
+
+  @Override
   public CompletionStage<Void> removeCollection(String tenantId, String collectionId) {
     return delete(tenantId, MilvusExpressions.collectionFilter(tenantId, collectionId));
   }
