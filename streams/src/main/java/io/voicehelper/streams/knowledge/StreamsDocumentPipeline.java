@@ -42,12 +42,15 @@ import org.apache.pekko.stream.javadsl.StreamConverters;
  * blocking dispatcher, never loaded whole), cuts it into chunks, embeds them in batches with at most
  * {@code embedding-parallelism} calls in flight and writes each embedded batch to the chunk table with at most
  * {@code store-write-parallelism} writes in flight; every stage is demand-driven, so a slow model or database slows
- * the job down instead of filling memory. Chunk ids are derived from the version, the position and the text, so a job
- * run again after a crash overwrites what the first run wrote.
+ * the job down instead of filling memory. Chunk ids are derived from the version, the position and the text, so before
+ * writing any chunk a job deletes what an earlier run of the same version wrote: after a crash, or with another
+ * chunker, nothing stale is left behind.
  *
- * <p>Publishing copies a version from the chunk table into the search index, then removes every other version of the
- * document from it, then marks the version published: a crash in between leaves the old version retrievable (and
- * possibly the new one too) until the step is run again; never neither.
+ * <p>Publishing removes the version from the search index (a re-index may have changed its chunks), copies it from the
+ * chunk table into the index, then removes every other version of the document from it, then marks the version
+ * published: a crash in between leaves the old version retrievable (and possibly the new one too) until the step is
+ * run again; never neither. Publishing the version that is already published, as after a re-index, makes that
+ * document unretrievable for the seconds the publish takes.
  */
 public final class StreamsDocumentPipeline implements DocumentPipeline {
 
@@ -96,6 +99,7 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
     AtomicReference<InputStream> reading = new AtomicReference<>();
     Pair<UniqueKillSwitch, CompletionStage<Indexed>> running =
         Source.lazyCompletionStage(() -> parseAndCut(job, reading))
+            .mapAsync(1, cut -> clearVersion(job).thenApply(cleared -> cut))
             .flatMapConcat(cut -> embedAndStore(job, cut, progress))
             .viaMat(KillSwitches.single(), Keep.right())
             .toMat(Sink.head(), Keep.both())
@@ -155,6 +159,12 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
     }
   }
 
+  /** Deletes what an earlier run of this version stored: with another chunker its chunk ids would differ. */
+  private CompletionStage<Void> clearVersion(Job job) {
+    return attempt("Removing earlier chunks of version " + job.version() + " failed",
+        () -> chunks.deleteVersion(job.document(), job.version()));
+  }
+
   private Source<Indexed, ?> embedAndStore(Job job, Cut cut, Progress progress) {
     int total = cut.drafts().size();
     progress.report(0, total);
@@ -190,13 +200,18 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
     return attempt("Storing chunks failed", () -> chunks.save(batch)).thenApply(saved -> batch.size());
   }
 
+  /**
+   * Removes the version from the index first, so that chunks a re-index replaced do not stay retrievable; when the
+   * version is the published one (after a re-index), the document is unretrievable until the copy completes.
+   */
   @Override
   public CompletionStage<Void> publish(DocumentRef document, int version) {
     return attempt("Publishing version " + version + " failed", () ->
-        chunks.version(document, version)
-            .grouped(settings.publishBatchSize())
-            .mapAsync(1, index::upsert)
-            .runWith(Sink.ignore(), materializer)
+        index.removeVersion(document, version)
+            .thenCompose(cleared -> chunks.version(document, version)
+                .grouped(settings.publishBatchSize())
+                .mapAsync(1, index::upsert)
+                .runWith(Sink.ignore(), materializer))
             .thenCompose(upserted -> index.removeDocument(document, version))
             .thenCompose(removed -> chunks.publish(document, version)));
   }

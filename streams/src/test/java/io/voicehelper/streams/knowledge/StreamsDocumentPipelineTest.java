@@ -15,6 +15,7 @@ import io.voicehelper.entities.knowledge.DocumentPipeline.Job;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
 import io.voicehelper.entities.knowledge.Embedder;
+import io.voicehelper.entities.knowledge.ObjectStore;
 import io.voicehelper.entities.knowledge.SearchFilter;
 import io.voicehelper.entities.knowledge.SearchHit;
 import io.voicehelper.streams.knowledge.chunking.ChunkDraft;
@@ -39,6 +40,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -86,11 +88,17 @@ class StreamsDocumentPipelineTest {
   }
 
   private StreamsDocumentPipeline pipeline(int batch, int embeddingParallelism, int writeParallelism, int publishBatch) {
+    return pipeline(batch, embeddingParallelism, writeParallelism, publishBatch, new BlockChunker(), objects, null);
+  }
+
+  /** With {@code blocking} null, the configured blocking dispatcher. */
+  private StreamsDocumentPipeline pipeline(int batch, int embeddingParallelism, int writeParallelism, int publishBatch,
+      Chunker chunker, ObjectStore objectStore, Executor blocking) {
     IndexingSettings settings = new IndexingSettings(batch, embeddingParallelism, writeParallelism, publishBatch,
         Duration.ofSeconds(10), IndexingSettings.CONFIG_PATH + ".blocking-dispatcher");
-    return new StreamsDocumentPipeline(objects, parser, new BlockChunker(), embedder, chunks, index, settings,
-        Materializer.matFromSystem(testKit.system()),
-        testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher())));
+    return new StreamsDocumentPipeline(objectStore, parser, chunker, embedder, chunks, index, settings,
+        Materializer.matFromSystem(testKit.system()), blocking != null ? blocking
+            : testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher())));
   }
 
   /** Stores an original of {@code lines} and returns the job that indexes it as {@code version}. */
@@ -160,6 +168,26 @@ class StreamsDocumentPipelineTest {
     assertEquals(10, await(pipeline(3, 1, 1, 100).index(job, recordProgress()).result()).chunks());
     assertEquals(expectedIds(DOC, 1, text), storedIds(DOC, 1));
     assertEquals(10, chunks.all().size());
+  }
+
+  @Test
+  void reIndexingAVersionWithAnotherChunkerLeavesNoStaleChunks() throws Exception {
+    List<String> text = lines("manual", 6);
+    Job job = upload(DOC, 1, text);
+    StreamsDocumentPipeline blocks = pipeline(4, 2, 2, 100);
+    await(blocks.index(job, recordProgress()).result());
+    await(blocks.publish(DOC, 1));
+
+    StreamsDocumentPipeline pairs = pipeline(4, 2, 2, 100, new PairChunker(), objects, null);
+    assertEquals(3, await(pairs.index(job, recordProgress()).result()).chunks());
+    await(pairs.publish(DOC, 1));
+
+    List<String> paired = List.of(text.get(0) + " " + text.get(1), text.get(2) + " " + text.get(3),
+        text.get(4) + " " + text.get(5));
+    assertEquals(expectedIds(DOC, 1, paired), storedIds(DOC, 1));
+    assertEquals(expectedIds(DOC, 1, paired).stream().sorted().toList(),
+        index.all().stream().map(c -> c.chunk().chunkId()).toList()); // all() is ordered by chunk id
+    assertEquals(3, await(index.searchKeyword(SearchFilter.tenant("acme"), "manual", 50)).size());
   }
 
   @Test
@@ -245,7 +273,8 @@ class StreamsDocumentPipelineTest {
 
     index.log().clear();
     await(pipeline.publish(DOC, 1));
-    assertEquals(List.of("upsert 4", "upsert 4", "upsert 2", "removeDocument acme|faq|doc-1 keep 1"),
+    assertEquals(List.of("removeVersion acme|faq|doc-1 v1", "upsert 4", "upsert 4", "upsert 2",
+            "removeDocument acme|faq|doc-1 keep 1"),
         index.log().calls());
     assertEquals(List.of(1), index.versionsOf(DOC));
     assertEquals(1, chunks.publishedVersion(DOC));
@@ -294,14 +323,15 @@ class StreamsDocumentPipelineTest {
     failure(pipeline.publish(DOC, 2));
     assertEquals(List.of(2), index.versionsOf(DOC));
     assertEquals(1, chunks.publishedVersion(DOC));
+    index.log().clear();
 
     await(pipeline.purgeChunks(DOC, 1));
 
+    assertEquals(List.of("removeVersion acme|faq|doc-1 v1"), index.log().calls(), "nothing else is removed");
     assertEquals(List.of(2), index.versionsOf(DOC));
     assertEquals(5, await(index.searchKeyword(SearchFilter.tenant("acme"), "beta", 50)).size());
     assertTrue(chunks.chunksOf(DOC, 1).isEmpty());
     assertEquals(5, chunks.chunksOf(DOC, 2).size());
-    assertEquals(List.of("removeVersion acme|faq|doc-1 v1"), index.log().calls("removeVersion"));
   }
 
   @Test
@@ -365,6 +395,21 @@ class StreamsDocumentPipelineTest {
       for (ParsedDocument.Block block : document.blocks()) {
         drafts.add(new ChunkDraft(drafts.size(), List.of(document.title()), block.text(),
             block.text().split(" ").length));
+      }
+      return drafts;
+    }
+  }
+
+  /** One chunk per two blocks: what a changed chunking configuration does to the same original. */
+  static final class PairChunker implements Chunker {
+    @Override
+    public List<ChunkDraft> chunk(ParsedDocument document) {
+      List<ChunkDraft> drafts = new ArrayList<>();
+      List<ParsedDocument.Block> blocks = document.blocks();
+      for (int i = 0; i < blocks.size(); i += 2) {
+        String text = i + 1 < blocks.size() ? blocks.get(i).text() + " " + blocks.get(i + 1).text()
+            : blocks.get(i).text();
+        drafts.add(new ChunkDraft(drafts.size(), List.of(document.title()), text, text.split(" ").length));
       }
       return drafts;
     }
