@@ -22,6 +22,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -44,7 +45,8 @@ import org.apache.pekko.stream.javadsl.StreamConverters;
  * {@code store-write-parallelism} writes in flight; every stage is demand-driven, so a slow model or database slows
  * the job down instead of filling memory. Chunk ids are derived from the version, the position and the text, so before
  * writing any chunk a job deletes what an earlier run of the same version wrote: after a crash, or with another
- * chunker, nothing stale is left behind.
+ * chunker, nothing stale is left behind. The original is opened only once the parse task has a blocking thread, so a
+ * job waiting for one holds no open object-store response.
  *
  * <p>Publishing removes the version from the search index (a re-index may have changed its chunks), copies it from the
  * chunk table into the index, then removes every other version of the document from it, then marks the version
@@ -97,8 +99,9 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
   @Override
   public Run index(Job job, Progress progress) {
     AtomicReference<InputStream> reading = new AtomicReference<>();
+    AtomicBoolean cancelled = new AtomicBoolean();
     Pair<UniqueKillSwitch, CompletionStage<Indexed>> running =
-        Source.lazyCompletionStage(() -> parseAndCut(job, reading))
+        Source.lazyCompletionStage(() -> parseAndCut(job, reading, cancelled))
             .mapAsync(1, cut -> clearVersion(job).thenApply(cleared -> cut))
             .flatMapConcat(cut -> embedAndStore(job, cut, progress))
             .viaMat(KillSwitches.single(), Keep.right())
@@ -114,21 +117,27 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
 
       @Override
       public void cancel() {
+        cancelled.set(true);
         running.first().abort(new Failed("Indexing was cancelled"));
         closeQuietly(reading.get()); // a parser blocked in read() gets an IOException and returns
       }
     };
   }
 
-  /** Streams the original into the parser and chunks the result, on the blocking dispatcher. */
-  private CompletionStage<Cut> parseAndCut(Job job, AtomicReference<InputStream> reading) {
-    Pair<CompletionStage<Done>, InputStream> read = objects.get(job.objectKey())
-        .watchTermination((notUsed, done) -> done)
-        .toMat(StreamConverters.asInputStream(settings.readTimeout()), Keep.both())
-        .run(materializer);
-    reading.set(read.second());
-    CompletableFuture<Done> readDone = read.first().toCompletableFuture();
+  /**
+   * Opens the original, streams it into the parser and chunks the result, all on the blocking dispatcher: a job that
+   * waits there for a thread holds no open object-store response.
+   */
+  private CompletionStage<Cut> parseAndCut(Job job, AtomicReference<InputStream> reading, AtomicBoolean cancelled) {
     return CompletableFuture.supplyAsync(() -> {
+      if (cancelled.get()) throw new Failed("Indexing was cancelled");
+      Pair<CompletionStage<Done>, InputStream> read = objects.get(job.objectKey())
+          .watchTermination((notUsed, done) -> done)
+          .toMat(StreamConverters.asInputStream(settings.readTimeout()), Keep.both())
+          .run(materializer);
+      reading.set(read.second());
+      if (cancelled.get()) closeQuietly(read.second()); // cancelled while opening: cancel() may have missed it
+      CompletableFuture<Done> readDone = read.first().toCompletableFuture();
       ParsedDocument parsed;
       try (InputStream in = read.second()) {
         parsed = parser.parse(in, job.fileName());

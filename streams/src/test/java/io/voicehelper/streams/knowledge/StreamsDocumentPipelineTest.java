@@ -49,6 +49,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
@@ -188,6 +189,53 @@ class StreamsDocumentPipelineTest {
     assertEquals(expectedIds(DOC, 1, paired).stream().sorted().toList(),
         index.all().stream().map(c -> c.chunk().chunkId()).toList()); // all() is ordered by chunk id
     assertEquals(3, await(index.searchKeyword(SearchFilter.tenant("acme"), "manual", 50)).size());
+  }
+
+  @Test
+  void theOriginalIsOpenedOnlyWhenTheParseTaskHasAThread() throws Exception {
+    Job job = upload(DOC, 1, lines("manual", 3));
+    Job cancelledJob = upload(OTHER, 1, lines("manual", 3));
+    AtomicInteger opened = new AtomicInteger();
+    ObjectStore counting = new ObjectStore() {
+      @Override
+      public Sink<ByteString, CompletionStage<Stored>> put(String key, long maxBytes) {
+        return objects.put(key, maxBytes);
+      }
+
+      @Override
+      public Source<ByteString, ?> get(String key) {
+        opened.incrementAndGet();
+        return objects.get(key);
+      }
+
+      @Override
+      public CompletionStage<Void> delete(String key) {
+        return objects.delete(key);
+      }
+
+      @Override
+      public CompletionStage<Void> deletePrefix(String prefix) {
+        return objects.deletePrefix(prefix);
+      }
+    };
+    BlockingQueue<Runnable> queued = new LinkedBlockingQueue<>(); // a blocking dispatcher with no thread free
+    StreamsDocumentPipeline pipeline = pipeline(4, 2, 2, 100, new BlockChunker(), counting, queued::add);
+
+    DocumentPipeline.Run run = pipeline.index(job, recordProgress());
+    DocumentPipeline.Run cancelledRun = pipeline.index(cancelledJob, recordProgress());
+    TestProbe<Void> probe = testKit.createTestProbe();
+    probe.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(2, queued.size());
+      return null;
+    });
+    assertEquals(0, opened.get(), "no object-store response is held while the jobs wait for a thread");
+
+    cancelledRun.cancel();
+    queued.poll().run();
+    queued.poll().run();
+    assertEquals(3, await(run.result()).chunks());
+    assertEquals("Indexing was cancelled", failure(cancelledRun.result()).getMessage());
+    assertEquals(1, opened.get(), "the job cancelled while waiting never opened its original");
   }
 
   @Test
