@@ -2,6 +2,7 @@ package io.voicehelper.streams.knowledge;
 
 import io.voicehelper.entities.knowledge.Chunk;
 import io.voicehelper.entities.knowledge.ChunkStore;
+import io.voicehelper.entities.knowledge.DocumentEntity;
 import io.voicehelper.entities.knowledge.DocumentPipeline;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
@@ -250,7 +251,7 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
 
   @Override
   public CompletionStage<Void> purgeDocument(DocumentRef document) {
-    String prefix = document.tenantId() + "/" + document.collectionId() + "/" + document.documentId() + "/";
+    String prefix = DocumentEntity.objectPrefix(document);
     return attempt("Deleting the document failed", () ->
         index.removeDocument(document, 0)
             .thenCompose(removed -> chunks.deleteDocument(document))

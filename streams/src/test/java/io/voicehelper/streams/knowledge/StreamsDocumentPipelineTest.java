@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.voicehelper.entities.knowledge.Chunk;
+import io.voicehelper.entities.knowledge.DocumentEntity;
 import io.voicehelper.entities.knowledge.DocumentPipeline;
 import io.voicehelper.entities.knowledge.DocumentPipeline.Failed;
 import io.voicehelper.entities.knowledge.DocumentPipeline.Indexed;
@@ -104,8 +105,7 @@ class StreamsDocumentPipelineTest {
 
   /** Stores an original of {@code lines} and returns the job that indexes it as {@code version}. */
   private Job upload(DocumentRef document, int version, List<String> lines) throws Exception {
-    String key = document.tenantId() + "/" + document.collectionId() + "/" + document.documentId() + "/v" + version
-        + "/original";
+    String key = DocumentEntity.objectKey(document, version);
     await(Source.single(ByteString.fromString(String.join("\n", lines), StandardCharsets.UTF_8))
         .runWith(objects.put(key, 1_000_000), testKit.system()));
     return new Job(document, version, key, "guide.txt");
@@ -408,6 +408,7 @@ class StreamsDocumentPipelineTest {
     assertTrue(chunks.chunksOf(DOC, 1).isEmpty() && chunks.chunksOf(DOC, 2).isEmpty());
     assertEquals(0, chunks.publishedVersion(DOC));
     assertFalse(Files.exists(root.resolve("acme/faq/doc-1")));
+    assertEquals("acme/faq/doc-1/", DocumentEntity.objectPrefix(DOC));
     assertEquals(List.of(1), index.versionsOf(OTHER));
     assertEquals(5, chunks.chunksOf(OTHER, 1).size());
     assertTrue(Files.exists(root.resolve("acme/faq/doc-2/v1/original")));
