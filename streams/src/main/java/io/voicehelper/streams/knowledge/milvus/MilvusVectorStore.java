@@ -166,7 +166,7 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
             .limit(limit)
             .filter(expression)
             .outputFields(OUTPUT_FIELDS)
-            .searchParams(new LinkedHashMap<>(settings.index().searchParams()))
+            .searchParams(new LinkedHashMap<>(settings.index().searchParams(limit)))
             .consistencyLevel(ConsistencyLevel.valueOf(settings.consistency()))
             .build());
         List<SearchHit> hits = new ArrayList<>();

@@ -306,6 +306,10 @@ class MilvusVectorStoreTest {
     assertEquals("vector", searchParams.get("anns_field"));
     assertTrue(searchParams.get("params").contains("\"ef\":64"), searchParams.toString());
     assertEquals("3", searchParams.get("topk"));
+
+    await(store.searchVector(SearchFilter.tenant("acme"), new float[] {1, 0, 0, 0}, 100));
+    assertTrue(params(fake.searches().get(1).getSearchParamsList()).get("params").contains("\"ef\":100"),
+        "ef is raised to a limit above it");
     assertEquals(io.milvus.grpc.ConsistencyLevel.Strong, search.getConsistencyLevel());
     assertEquals("tenant == \"acme\"", search.getDsl());
   }
