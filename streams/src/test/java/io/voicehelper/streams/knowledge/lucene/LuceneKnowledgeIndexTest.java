@@ -105,6 +105,17 @@ class LuceneKnowledgeIndexTest {
   }
 
   @Test
+  void aVeryLongQueryIsSearchedByItsBeginningInsteadOfFailing() throws Exception {
+    String chinese = RETURNS_ZH.repeat(200); // ~8,000 characters: thousands of words and bigrams
+    List<SearchHit> hits = await(index.searchKeyword(tenantA(), chinese, 10));
+    assertFalse(hits.isEmpty());
+    assertEquals(RETURNS_ZH, hits.get(0).chunk().text());
+
+    String english = "refunds original payment ".repeat(2_000);
+    assertEquals(REFUND_EN, texts(await(index.searchKeyword(tenantA(), english, 10))).get(0));
+  }
+
+  @Test
   void vectorSearchReturnsTheNearestFirstWithCosineScores() throws Exception {
     List<SearchHit> hits = await(index.searchVector(tenantA(), new float[] {0, 0.2f, 2, 0}, 2));
     assertEquals(List.of(ROUTER_EN, SHIPPING_ZH), texts(hits));
