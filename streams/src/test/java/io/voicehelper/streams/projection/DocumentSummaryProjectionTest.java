@@ -101,6 +101,13 @@ class DocumentSummaryProjectionTest {
   }
 
   @Test
+  void idsOf128CharactersAreListed() throws Exception {
+    DocumentRef longIds = new DocumentRef("t".repeat(128), "c".repeat(128), "d".repeat(128));
+    uploadAndIndex(longIds, 1);
+    assertEquals(new Listed("PROCESSING", 1, 0), listed(longIds).orElseThrow());
+  }
+
+  @Test
   void theDocumentComesFromThePersistenceId() {
     assertEquals(DOC, DocumentSummaryProjection.Handler.documentOf("Document|acme|faq|doc-1"));
     assertThrows(IllegalArgumentException.class,
