@@ -9,8 +9,8 @@ CREATE TABLE kb_chunks (
   document_id VARCHAR(128) NOT NULL,
   version INTEGER NOT NULL,
   position INTEGER NOT NULL,
-  -- JSON array of strings, outermost heading first.
-  heading_path VARCHAR(65536) NOT NULL,
+  -- JSON array of strings, outermost heading first; unbounded in practice, like text (TEXT on PostgreSQL).
+  heading_path VARCHAR(1000000) NOT NULL,
   text VARCHAR(1000000) NOT NULL,
   tokens INTEGER NOT NULL,
   -- dimension float32 values, little-endian, L2-normalised.

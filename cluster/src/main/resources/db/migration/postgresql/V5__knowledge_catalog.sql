@@ -1,7 +1,7 @@
 -- Collections of a tenant's knowledge base.
 CREATE TABLE kb_collections (
   tenant_id VARCHAR(128) NOT NULL,
-  collection_id VARCHAR(64) NOT NULL,
+  collection_id VARCHAR(128) NOT NULL,
   name VARCHAR(200) NOT NULL,
   name_key VARCHAR(200) NOT NULL,
   created_by VARCHAR(128) NOT NULL,
@@ -13,8 +13,8 @@ CREATE TABLE kb_collections (
 -- The document list, fed by DocumentSummaryProjection from the DocumentEntity events.
 CREATE TABLE kb_documents (
   tenant_id VARCHAR(128) NOT NULL,
-  collection_id VARCHAR(64) NOT NULL,
-  document_id VARCHAR(64) NOT NULL,
+  collection_id VARCHAR(128) NOT NULL,
+  document_id VARCHAR(128) NOT NULL,
   name VARCHAR(512) NOT NULL,
   state VARCHAR(16) NOT NULL,
   latest_version INTEGER NOT NULL,

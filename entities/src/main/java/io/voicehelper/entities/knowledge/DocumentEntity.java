@@ -84,7 +84,12 @@ public final class DocumentEntity
 
   /** Where the edge stores a version's original in the object store. */
   public static String objectKey(DocumentRef ref, int version) {
-    return ref.tenantId() + "/" + ref.collectionId() + "/" + ref.documentId() + "/v" + version + "/original";
+    return objectPrefix(ref) + "v" + version + "/original";
+  }
+
+  /** What every object of the document's versions starts with: {@code <tenant>/<collection>/<document>/}. */
+  public static String objectPrefix(DocumentRef ref) {
+    return ref.tenantId() + "/" + ref.collectionId() + "/" + ref.documentId() + "/";
   }
 
   /** Registers the entity type with sharding on this node. */

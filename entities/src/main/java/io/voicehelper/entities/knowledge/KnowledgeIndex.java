@@ -19,6 +19,12 @@ public interface KnowledgeIndex {
   /** Removes every chunk of the document except those of {@code keepVersion} (0: removes all of them). */
   CompletionStage<Void> removeDocument(DocumentRef document, int keepVersion);
 
+  /**
+   * Removes the chunks of exactly {@code version} of the document, and nothing else: unlike {@link #removeDocument},
+   * it cannot touch a version published concurrently.
+   */
+  CompletionStage<Void> removeVersion(DocumentRef document, int version);
+
   /** Removes every chunk of the tenant's collection. */
   CompletionStage<Void> removeCollection(String tenantId, String collectionId);
 

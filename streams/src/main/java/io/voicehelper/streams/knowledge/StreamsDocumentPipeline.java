@@ -2,6 +2,7 @@ package io.voicehelper.streams.knowledge;
 
 import io.voicehelper.entities.knowledge.Chunk;
 import io.voicehelper.entities.knowledge.ChunkStore;
+import io.voicehelper.entities.knowledge.DocumentEntity;
 import io.voicehelper.entities.knowledge.DocumentPipeline;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
@@ -22,6 +23,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Supplier;
@@ -42,12 +44,16 @@ import org.apache.pekko.stream.javadsl.StreamConverters;
  * blocking dispatcher, never loaded whole), cuts it into chunks, embeds them in batches with at most
  * {@code embedding-parallelism} calls in flight and writes each embedded batch to the chunk table with at most
  * {@code store-write-parallelism} writes in flight; every stage is demand-driven, so a slow model or database slows
- * the job down instead of filling memory. Chunk ids are derived from the version, the position and the text, so a job
- * run again after a crash overwrites what the first run wrote.
+ * the job down instead of filling memory. Chunk ids are derived from the version, the position and the text, so before
+ * writing any chunk a job deletes what an earlier run of the same version wrote: after a crash, or with another
+ * chunker, nothing stale is left behind. The original is opened only once the parse task has a blocking thread, so a
+ * job waiting for one holds no open object-store response.
  *
- * <p>Publishing copies a version from the chunk table into the search index, then removes every other version of the
- * document from it, then marks the version published: a crash in between leaves the old version retrievable (and
- * possibly the new one too) until the step is run again; never neither.
+ * <p>Publishing removes the version from the search index (a re-index may have changed its chunks), copies it from the
+ * chunk table into the index, then removes every other version of the document from it, then marks the version
+ * published: a crash in between leaves the old version retrievable (and possibly the new one too) until the step is
+ * run again; never neither. Publishing the version that is already published, as after a re-index, makes that
+ * document unretrievable for the seconds the publish takes.
  */
 public final class StreamsDocumentPipeline implements DocumentPipeline {
 
@@ -94,8 +100,10 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
   @Override
   public Run index(Job job, Progress progress) {
     AtomicReference<InputStream> reading = new AtomicReference<>();
+    AtomicBoolean cancelled = new AtomicBoolean();
     Pair<UniqueKillSwitch, CompletionStage<Indexed>> running =
-        Source.lazyCompletionStage(() -> parseAndCut(job, reading))
+        Source.lazyCompletionStage(() -> parseAndCut(job, reading, cancelled))
+            .mapAsync(1, cut -> clearVersion(job).thenApply(cleared -> cut))
             .flatMapConcat(cut -> embedAndStore(job, cut, progress))
             .viaMat(KillSwitches.single(), Keep.right())
             .toMat(Sink.head(), Keep.both())
@@ -110,21 +118,27 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
 
       @Override
       public void cancel() {
+        cancelled.set(true);
         running.first().abort(new Failed("Indexing was cancelled"));
         closeQuietly(reading.get()); // a parser blocked in read() gets an IOException and returns
       }
     };
   }
 
-  /** Streams the original into the parser and chunks the result, on the blocking dispatcher. */
-  private CompletionStage<Cut> parseAndCut(Job job, AtomicReference<InputStream> reading) {
-    Pair<CompletionStage<Done>, InputStream> read = objects.get(job.objectKey())
-        .watchTermination((notUsed, done) -> done)
-        .toMat(StreamConverters.asInputStream(settings.readTimeout()), Keep.both())
-        .run(materializer);
-    reading.set(read.second());
-    CompletableFuture<Done> readDone = read.first().toCompletableFuture();
+  /**
+   * Opens the original, streams it into the parser and chunks the result, all on the blocking dispatcher: a job that
+   * waits there for a thread holds no open object-store response.
+   */
+  private CompletionStage<Cut> parseAndCut(Job job, AtomicReference<InputStream> reading, AtomicBoolean cancelled) {
     return CompletableFuture.supplyAsync(() -> {
+      if (cancelled.get()) throw new Failed("Indexing was cancelled");
+      Pair<CompletionStage<Done>, InputStream> read = objects.get(job.objectKey())
+          .watchTermination((notUsed, done) -> done)
+          .toMat(StreamConverters.asInputStream(settings.readTimeout()), Keep.both())
+          .run(materializer);
+      reading.set(read.second());
+      if (cancelled.get()) closeQuietly(read.second()); // cancelled while opening: cancel() may have missed it
+      CompletableFuture<Done> readDone = read.first().toCompletableFuture();
       ParsedDocument parsed;
       try (InputStream in = read.second()) {
         parsed = parser.parse(in, job.fileName());
@@ -153,6 +167,12 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
       return Optional.of(new Failed(
           "The original of " + job.fileName() + " could not be read from the object store: " + reason(e)));
     }
+  }
+
+  /** Deletes what an earlier run of this version stored: with another chunker its chunk ids would differ. */
+  private CompletionStage<Void> clearVersion(Job job) {
+    return attempt("Removing earlier chunks of version " + job.version() + " failed",
+        () -> chunks.deleteVersion(job.document(), job.version()));
   }
 
   private Source<Indexed, ?> embedAndStore(Job job, Cut cut, Progress progress) {
@@ -190,13 +210,18 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
     return attempt("Storing chunks failed", () -> chunks.save(batch)).thenApply(saved -> batch.size());
   }
 
+  /**
+   * Removes the version from the index first, so that chunks a re-index replaced do not stay retrievable; when the
+   * version is the published one (after a re-index), the document is unretrievable until the copy completes.
+   */
   @Override
   public CompletionStage<Void> publish(DocumentRef document, int version) {
     return attempt("Publishing version " + version + " failed", () ->
-        chunks.version(document, version)
-            .grouped(settings.publishBatchSize())
-            .mapAsync(1, index::upsert)
-            .runWith(Sink.ignore(), materializer)
+        index.removeVersion(document, version)
+            .thenCompose(cleared -> chunks.version(document, version)
+                .grouped(settings.publishBatchSize())
+                .mapAsync(1, index::upsert)
+                .runWith(Sink.ignore(), materializer))
             .thenCompose(upserted -> index.removeDocument(document, version))
             .thenCompose(removed -> chunks.publish(document, version)));
   }
@@ -208,25 +233,14 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
   }
 
   /**
-   * The index has no "remove one version": only {@code removeDocument(document, keepVersion)}. Since only the
-   * published version belongs in the index, removing every version but the published one removes {@code version}
-   * (there only if a publish of it was interrupted) and nothing that should stay; the published version is found in
-   * {@link ChunkStore#published()}, a scan of every published chunk (see the report: a port for it is missing).
+   * Removes exactly {@code version} from the index, then its rows from the chunk table. Nothing is read first, so a
+   * version published meanwhile is never touched.
    */
   @Override
   public CompletionStage<Void> purgeChunks(DocumentRef document, int version) {
     return attempt("Purging version " + version + " failed", () ->
-        publishedVersion(document)
-            .thenCompose(published -> index.removeDocument(document,
-                published.filter(p -> p != version).orElse(0)))
+        index.removeVersion(document, version)
             .thenCompose(removed -> chunks.deleteVersion(document, version)));
-  }
-
-  private CompletionStage<Optional<Integer>> publishedVersion(DocumentRef document) {
-    return chunks.published()
-        .filter(chunk -> chunk.chunk().document().equals(document))
-        .map(chunk -> chunk.chunk().version())
-        .runWith(Sink.headOption(), materializer);
   }
 
   @Override
@@ -237,7 +251,7 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
 
   @Override
   public CompletionStage<Void> purgeDocument(DocumentRef document) {
-    String prefix = document.tenantId() + "/" + document.collectionId() + "/" + document.documentId() + "/";
+    String prefix = DocumentEntity.objectPrefix(document);
     return attempt("Deleting the document failed", () ->
         index.removeDocument(document, 0)
             .thenCompose(removed -> chunks.deleteDocument(document))

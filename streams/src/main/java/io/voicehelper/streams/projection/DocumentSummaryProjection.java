@@ -1,6 +1,7 @@
 package io.voicehelper.streams.projection;
 
 import io.voicehelper.entities.knowledge.DocumentEntity;
+import io.voicehelper.entities.knowledge.DocumentRef;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.time.Instant;
@@ -17,8 +18,9 @@ import org.apache.pekko.projection.jdbc.javadsl.JdbcHandler;
  * offset in one transaction, so every event is applied exactly once.
  *
  * <p>The row follows the entity's own view: the state is the newest version's, except that a document with a
- * published version shows {@code READY} when a later run failed (the failure is on the version, in the document's
- * detail); {@code chunks} and {@code size_bytes} are the newest version's.
+ * published version shows {@code READY} when a later run failed, or a restore or re-index of an older version failed
+ * (the failure is on the version, in the document's detail); {@code chunks} and {@code size_bytes} are the newest
+ * version's.
  */
 public final class DocumentSummaryProjection {
 
@@ -36,14 +38,23 @@ public final class DocumentSummaryProjection {
     @Override
     public void process(DataSourceJdbcSession session, EventEnvelope<DocumentEntity.Event> envelope)
         throws Exception {
-      // Persistence ids are "Document|<tenant>|<collection>|<document>".
-      String[] parts = envelope.persistenceId().split("\\|", 4);
-      Row row = new Row(parts[1], parts[2], parts[3], Instant.ofEpochMilli(envelope.timestamp()));
+      DocumentRef ref = documentOf(envelope.persistenceId());
+      Row row = new Row(ref.tenantId(), ref.collectionId(), ref.documentId(),
+          Instant.ofEpochMilli(envelope.timestamp()));
       DocumentEntity.Event event = envelope.event();
       session.withConnection(connection -> {
         apply(connection, row, event);
         return null;
       });
+    }
+
+    /** Persistence ids are {@code "Document|" + entityId}. */
+    static DocumentRef documentOf(String persistenceId) {
+      String prefix = DocumentEntity.ENTITY_KEY.name() + "|";
+      if (!persistenceId.startsWith(prefix)) {
+        throw new IllegalArgumentException("not a document's persistence id: " + persistenceId);
+      }
+      return DocumentRef.fromEntityId(persistenceId.substring(prefix.length()));
     }
 
     private record Row(String tenant, String collection, String document, Instant at) {}
@@ -72,8 +83,10 @@ public final class DocumentSummaryProjection {
       } else if (event instanceof DocumentEntity.Published published) {
         update(connection, row, "state = 'READY', published_version = ?", published.version());
       } else if (event instanceof DocumentEntity.VersionFailed failed) {
-        updateLatest(connection, row, failed.version(),
-            "state = CASE WHEN published_version > 0 THEN 'READY' ELSE 'FAILED' END");
+        // A failed restore or re-index of an older version must not leave the row PROCESSING.
+        update(connection, row, "state = CASE WHEN latest_version = ?"
+            + " THEN CASE WHEN published_version > 0 THEN 'READY' ELSE 'FAILED' END"
+            + " WHEN state = 'PROCESSING' AND published_version > 0 THEN 'READY' ELSE state END", failed.version());
       } else if (event instanceof DocumentEntity.RestoreStarted || event instanceof DocumentEntity.ReindexStarted) {
         update(connection, row, "state = 'PROCESSING'");
       } else if (event instanceof DocumentEntity.DocumentDeleted) {

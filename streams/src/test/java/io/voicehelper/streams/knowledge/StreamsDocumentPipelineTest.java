@@ -8,6 +8,7 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.voicehelper.entities.knowledge.Chunk;
+import io.voicehelper.entities.knowledge.DocumentEntity;
 import io.voicehelper.entities.knowledge.DocumentPipeline;
 import io.voicehelper.entities.knowledge.DocumentPipeline.Failed;
 import io.voicehelper.entities.knowledge.DocumentPipeline.Indexed;
@@ -15,6 +16,7 @@ import io.voicehelper.entities.knowledge.DocumentPipeline.Job;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
 import io.voicehelper.entities.knowledge.Embedder;
+import io.voicehelper.entities.knowledge.ObjectStore;
 import io.voicehelper.entities.knowledge.SearchFilter;
 import io.voicehelper.entities.knowledge.SearchHit;
 import io.voicehelper.streams.knowledge.chunking.ChunkDraft;
@@ -39,6 +41,7 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
@@ -47,6 +50,7 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.DispatcherSelector;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.AfterAll;
@@ -86,17 +90,22 @@ class StreamsDocumentPipelineTest {
   }
 
   private StreamsDocumentPipeline pipeline(int batch, int embeddingParallelism, int writeParallelism, int publishBatch) {
+    return pipeline(batch, embeddingParallelism, writeParallelism, publishBatch, new BlockChunker(), objects, null);
+  }
+
+  /** With {@code blocking} null, the configured blocking dispatcher. */
+  private StreamsDocumentPipeline pipeline(int batch, int embeddingParallelism, int writeParallelism, int publishBatch,
+      Chunker chunker, ObjectStore objectStore, Executor blocking) {
     IndexingSettings settings = new IndexingSettings(batch, embeddingParallelism, writeParallelism, publishBatch,
         Duration.ofSeconds(10), IndexingSettings.CONFIG_PATH + ".blocking-dispatcher");
-    return new StreamsDocumentPipeline(objects, parser, new BlockChunker(), embedder, chunks, index, settings,
-        Materializer.matFromSystem(testKit.system()),
-        testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher())));
+    return new StreamsDocumentPipeline(objectStore, parser, chunker, embedder, chunks, index, settings,
+        Materializer.matFromSystem(testKit.system()), blocking != null ? blocking
+            : testKit.system().dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher())));
   }
 
   /** Stores an original of {@code lines} and returns the job that indexes it as {@code version}. */
   private Job upload(DocumentRef document, int version, List<String> lines) throws Exception {
-    String key = document.tenantId() + "/" + document.collectionId() + "/" + document.documentId() + "/v" + version
-        + "/original";
+    String key = DocumentEntity.objectKey(document, version);
     await(Source.single(ByteString.fromString(String.join("\n", lines), StandardCharsets.UTF_8))
         .runWith(objects.put(key, 1_000_000), testKit.system()));
     return new Job(document, version, key, "guide.txt");
@@ -160,6 +169,73 @@ class StreamsDocumentPipelineTest {
     assertEquals(10, await(pipeline(3, 1, 1, 100).index(job, recordProgress()).result()).chunks());
     assertEquals(expectedIds(DOC, 1, text), storedIds(DOC, 1));
     assertEquals(10, chunks.all().size());
+  }
+
+  @Test
+  void reIndexingAVersionWithAnotherChunkerLeavesNoStaleChunks() throws Exception {
+    List<String> text = lines("manual", 6);
+    Job job = upload(DOC, 1, text);
+    StreamsDocumentPipeline blocks = pipeline(4, 2, 2, 100);
+    await(blocks.index(job, recordProgress()).result());
+    await(blocks.publish(DOC, 1));
+
+    StreamsDocumentPipeline pairs = pipeline(4, 2, 2, 100, new PairChunker(), objects, null);
+    assertEquals(3, await(pairs.index(job, recordProgress()).result()).chunks());
+    await(pairs.publish(DOC, 1));
+
+    List<String> paired = List.of(text.get(0) + " " + text.get(1), text.get(2) + " " + text.get(3),
+        text.get(4) + " " + text.get(5));
+    assertEquals(expectedIds(DOC, 1, paired), storedIds(DOC, 1));
+    assertEquals(expectedIds(DOC, 1, paired).stream().sorted().toList(),
+        index.all().stream().map(c -> c.chunk().chunkId()).toList()); // all() is ordered by chunk id
+    assertEquals(3, await(index.searchKeyword(SearchFilter.tenant("acme"), "manual", 50)).size());
+  }
+
+  @Test
+  void theOriginalIsOpenedOnlyWhenTheParseTaskHasAThread() throws Exception {
+    Job job = upload(DOC, 1, lines("manual", 3));
+    Job cancelledJob = upload(OTHER, 1, lines("manual", 3));
+    AtomicInteger opened = new AtomicInteger();
+    ObjectStore counting = new ObjectStore() {
+      @Override
+      public Sink<ByteString, CompletionStage<Stored>> put(String key, long maxBytes) {
+        return objects.put(key, maxBytes);
+      }
+
+      @Override
+      public Source<ByteString, ?> get(String key) {
+        opened.incrementAndGet();
+        return objects.get(key);
+      }
+
+      @Override
+      public CompletionStage<Void> delete(String key) {
+        return objects.delete(key);
+      }
+
+      @Override
+      public CompletionStage<Void> deletePrefix(String prefix) {
+        return objects.deletePrefix(prefix);
+      }
+    };
+    BlockingQueue<Runnable> queued = new LinkedBlockingQueue<>(); // a blocking dispatcher with no thread free
+    StreamsDocumentPipeline pipeline = pipeline(4, 2, 2, 100, new BlockChunker(), counting, queued::add);
+
+    DocumentPipeline.Run run = pipeline.index(job, recordProgress());
+    DocumentPipeline.Run cancelledRun = pipeline.index(cancelledJob, recordProgress());
+    TestProbe<Void> probe = testKit.createTestProbe();
+    probe.awaitAssert(Duration.ofSeconds(10), () -> {
+      assertEquals(2, queued.size());
+      return null;
+    });
+    assertEquals(0, opened.get(), "no object-store response is held while the jobs wait for a thread");
+
+    cancelledRun.cancel();
+    queued.poll().run();
+    queued.poll().run();
+    assertEquals(3, await(run.result()).chunks());
+    assertEquals("Indexing was cancelled", failure(cancelledRun.result()).getMessage());
+    assertEquals(1, opened.get(), "the job cancelled while waiting never opened its original");
   }
 
   @Test
@@ -245,7 +321,8 @@ class StreamsDocumentPipelineTest {
 
     index.log().clear();
     await(pipeline.publish(DOC, 1));
-    assertEquals(List.of("upsert 4", "upsert 4", "upsert 2", "removeDocument acme|faq|doc-1 keep 1"),
+    assertEquals(List.of("removeVersion acme|faq|doc-1 v1", "upsert 4", "upsert 4", "upsert 2",
+            "removeDocument acme|faq|doc-1 keep 1"),
         index.log().calls());
     assertEquals(List.of(1), index.versionsOf(DOC));
     assertEquals(1, chunks.publishedVersion(DOC));
@@ -284,6 +361,28 @@ class StreamsDocumentPipelineTest {
   }
 
   @Test
+  void aPurgeOfTheOldVersionLeavesAJustPublishedVersionSearchable() throws Exception {
+    StreamsDocumentPipeline pipeline = pipeline(4, 2, 2, 100);
+    await(pipeline.index(upload(DOC, 1, lines("alpha", 5)), recordProgress()).result());
+    await(pipeline.publish(DOC, 1));
+    await(pipeline.index(upload(DOC, 2, lines("beta", 5)), recordProgress()).result());
+    // v2's publish has reached the index but not yet the chunk table's mark, which still names v1
+    chunks.log().failNext("publish", new IllegalStateException("journal database busy"));
+    failure(pipeline.publish(DOC, 2));
+    assertEquals(List.of(2), index.versionsOf(DOC));
+    assertEquals(1, chunks.publishedVersion(DOC));
+    index.log().clear();
+
+    await(pipeline.purgeChunks(DOC, 1));
+
+    assertEquals(List.of("removeVersion acme|faq|doc-1 v1"), index.log().calls(), "nothing else is removed");
+    assertEquals(List.of(2), index.versionsOf(DOC));
+    assertEquals(5, await(index.searchKeyword(SearchFilter.tenant("acme"), "beta", 50)).size());
+    assertTrue(chunks.chunksOf(DOC, 1).isEmpty());
+    assertEquals(5, chunks.chunksOf(DOC, 2).size());
+  }
+
+  @Test
   void unpublishKeepsTheChunksButNothingIsRetrievable() throws Exception {
     StreamsDocumentPipeline pipeline = pipeline(4, 2, 2, 100);
     await(pipeline.index(upload(DOC, 1, lines("alpha", 5)), recordProgress()).result());
@@ -309,6 +408,7 @@ class StreamsDocumentPipelineTest {
     assertTrue(chunks.chunksOf(DOC, 1).isEmpty() && chunks.chunksOf(DOC, 2).isEmpty());
     assertEquals(0, chunks.publishedVersion(DOC));
     assertFalse(Files.exists(root.resolve("acme/faq/doc-1")));
+    assertEquals("acme/faq/doc-1/", DocumentEntity.objectPrefix(DOC));
     assertEquals(List.of(1), index.versionsOf(OTHER));
     assertEquals(5, chunks.chunksOf(OTHER, 1).size());
     assertTrue(Files.exists(root.resolve("acme/faq/doc-2/v1/original")));
@@ -344,6 +444,21 @@ class StreamsDocumentPipelineTest {
       for (ParsedDocument.Block block : document.blocks()) {
         drafts.add(new ChunkDraft(drafts.size(), List.of(document.title()), block.text(),
             block.text().split(" ").length));
+      }
+      return drafts;
+    }
+  }
+
+  /** One chunk per two blocks: what a changed chunking configuration does to the same original. */
+  static final class PairChunker implements Chunker {
+    @Override
+    public List<ChunkDraft> chunk(ParsedDocument document) {
+      List<ChunkDraft> drafts = new ArrayList<>();
+      List<ParsedDocument.Block> blocks = document.blocks();
+      for (int i = 0; i < blocks.size(); i += 2) {
+        String text = i + 1 < blocks.size() ? blocks.get(i).text() + " " + blocks.get(i + 1).text()
+            : blocks.get(i).text();
+        drafts.add(new ChunkDraft(drafts.size(), List.of(document.title()), text, text.split(" ").length));
       }
       return drafts;
     }

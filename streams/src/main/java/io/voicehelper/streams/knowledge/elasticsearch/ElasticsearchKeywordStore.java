@@ -162,6 +162,17 @@ public final class ElasticsearchKeywordStore implements KeywordStore, AutoClosea
   }
 
   @Override
+  public CompletionStage<Void> removeVersion(DocumentRef document, int version) {
+    BoolQuery query = new BoolQuery.Builder()
+        .filter(term("tenant", document.tenantId()), term("collection", document.collectionId()),
+            term("document", document.documentId()),
+            Query.of(q -> q.term(t -> t.field("version").value(version))))
+        .build();
+    return deleteByQuery(document.tenantId(), query,
+        "removal of version " + version + " of document " + document.documentId());
+  }
+
+  @Override
   public CompletionStage<Void> removeCollection(String tenantId, String collectionId) {
     BoolQuery query = new BoolQuery.Builder()
         .filter(term("tenant", tenantId), term("collection", collectionId)).build();

@@ -15,8 +15,9 @@ import java.util.Locale;
  * @param username basic-auth user when there is no API key; empty for none
  * @param password basic-auth password; never printed
  * @param indexPrefix each tenant's index is {@code <prefix>-<tenant>}
- * @param analyzer analyzer of the chunk text at index time: {@code standard}, {@code smartcn} (plugin
- *     analysis-smartcn), {@code ik_max_word} (IK plugin) or any analyzer the cluster has
+ * @param analyzer analyzer of the chunk text at index time: {@code cjk} (built in: Chinese as overlapping bigrams),
+ *     {@code standard}, {@code smartcn} (plugin analysis-smartcn), {@code ik_max_word} (IK plugin) or any analyzer
+ *     the cluster has
  * @param searchAnalyzer analyzer of queries; empty: the index analyzer ({@code ik_smart} suits {@code ik_max_word})
  * @param shards primary shards of a new index
  * @param replicas replicas of a new index (0 on a single-node cluster)
@@ -47,7 +48,7 @@ public record ElasticsearchSettings(
     apiKey = apiKey == null ? "" : apiKey.strip();
     username = username == null ? "" : username.strip();
     password = password == null ? "" : password;
-    analyzer = analyzer == null || analyzer.isBlank() ? "standard" : analyzer.strip();
+    analyzer = analyzer == null || analyzer.isBlank() ? "cjk" : analyzer.strip();
     searchAnalyzer = searchAnalyzer == null ? "" : searchAnalyzer.strip();
     refresh = refresh == null ? "wait_for" : refresh.strip().toLowerCase(Locale.ROOT);
     if (urls.isEmpty()) throw new IllegalArgumentException(CONFIG_PATH + ".urls must name a node (ELASTICSEARCH_URLS)");
@@ -67,7 +68,7 @@ public record ElasticsearchSettings(
 
   /** Settings for one node at {@code url} with the defaults of {@code reference.conf}; for tests and tools. */
   public static ElasticsearchSettings defaults(String url) {
-    return new ElasticsearchSettings(List.of(url), "", "", "", "vh-chunks", "standard", "", 1, 1, "wait_for",
+    return new ElasticsearchSettings(List.of(url), "", "", "", "vh-chunks", "cjk", "", 1, 1, "wait_for",
         Duration.ofSeconds(5), Duration.ofSeconds(30));
   }
 

@@ -34,6 +34,12 @@ public final class CombinedKnowledgeIndex implements KnowledgeIndex {
   }
 
   @Override
+  public CompletionStage<Void> removeVersion(DocumentRef document, int version) {
+    return vectors.removeVersion(document, version)
+        .thenCombine(keywords.removeVersion(document, version), (a, b) -> null);
+  }
+
+  @Override
   public CompletionStage<Void> removeCollection(String tenantId, String collectionId) {
     return vectors.removeCollection(tenantId, collectionId)
         .thenCombine(keywords.removeCollection(tenantId, collectionId), (a, b) -> null);

@@ -15,6 +15,9 @@ public interface KeywordStore {
 
   CompletionStage<Void> removeDocument(DocumentRef document, int keepVersion);
 
+  /** Removes the chunks of exactly that version of the document. */
+  CompletionStage<Void> removeVersion(DocumentRef document, int version);
+
   CompletionStage<Void> removeCollection(String tenantId, String collectionId);
 
   CompletionStage<List<SearchHit>> searchKeyword(SearchFilter filter, String query, int limit);

@@ -14,6 +14,9 @@ public interface VectorStore {
 
   CompletionStage<Void> removeDocument(DocumentRef document, int keepVersion);
 
+  /** Removes the chunks of exactly that version of the document. */
+  CompletionStage<Void> removeVersion(DocumentRef document, int version);
+
   CompletionStage<Void> removeCollection(String tenantId, String collectionId);
 
   CompletionStage<List<SearchHit>> searchVector(SearchFilter filter, float[] vector, int limit);

@@ -187,6 +187,11 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   }
 
   @Override
+  public CompletionStage<Void> removeVersion(DocumentRef document, int version) {
+    return write(() -> writer.deleteDocuments(ChunkFields.documentVersion(document, version)));
+  }
+
+  @Override
   public CompletionStage<Void> removeCollection(String tenantId, String collectionId) {
     return write(() -> writer.deleteDocuments(ChunkFields.collection(tenantId, collectionId)));
   }
@@ -287,29 +292,53 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
 
   /**
    * The query is analysed like the text, by smartcn and into bigrams and English words, and a chunk scores the sum
-   * of both fields' BM25 scores. A query without any searchable word finds nothing.
+   * of both fields' BM25 scores. A query without any searchable word finds nothing. Only the first
+   * {@value #MAX_QUERY_CHARS} characters count, and a query that still makes more clauses than Lucene allows is cut
+   * in half until it does not: a pasted page is searched by its beginning instead of failing.
    */
   @Override
   public CompletionStage<List<SearchHit>> searchKeyword(SearchFilter filter, String query, int limit) {
     if (limit < 1 || query == null || query.isBlank()) return CompletableFuture.completedFuture(List.of());
     return CompletableFuture.supplyAsync(() -> {
-      QueryBuilder builder = new QueryBuilder(analyzer);
-      BooleanQuery.Builder words = new BooleanQuery.Builder();
-      boolean any = false;
-      for (String field : new String[] {ChunkFields.TEXT, ChunkFields.TEXT_BIGRAMS}) {
-        Query q = builder.createBooleanQuery(field, query, Occur.SHOULD);
-        if (q != null) {
-          words.add(q, Occur.SHOULD);
-          any = true;
+      String text = prefix(query, MAX_QUERY_CHARS);
+      while (true) {
+        try {
+          return searchKeywordNow(filter, text, limit);
+        } catch (IndexSearcher.TooManyClauses tooMany) {
+          if (text.length() < 2) throw tooMany;
+          text = prefix(text, text.length() / 2);
         }
       }
-      if (!any) return List.<SearchHit>of();
-      Query filtered = new BooleanQuery.Builder()
-          .add(words.build(), Occur.MUST)
-          .add(ChunkFields.filter(filter), Occur.FILTER)
-          .build();
-      return search(filtered, limit, score -> score);
     }, executor);
+  }
+
+  /** Characters of a keyword query that are searched; Lucene allows 1024 clauses, and each word makes two. */
+  static final int MAX_QUERY_CHARS = 2_000;
+
+  private List<SearchHit> searchKeywordNow(SearchFilter filter, String query, int limit) {
+    QueryBuilder builder = new QueryBuilder(analyzer);
+    BooleanQuery.Builder words = new BooleanQuery.Builder();
+    boolean any = false;
+    for (String field : new String[] {ChunkFields.TEXT, ChunkFields.TEXT_BIGRAMS}) {
+      Query q = builder.createBooleanQuery(field, query, Occur.SHOULD);
+      if (q != null) {
+        words.add(q, Occur.SHOULD);
+        any = true;
+      }
+    }
+    if (!any) return List.of();
+    Query filtered = new BooleanQuery.Builder()
+        .add(words.build(), Occur.MUST)
+        .add(ChunkFields.filter(filter), Occur.FILTER)
+        .build();
+    return search(filtered, limit, score -> score);
+  }
+
+  /** At most the first {@code length} characters, never ending inside a surrogate pair. */
+  private static String prefix(String text, int length) {
+    if (text.length() <= length) return text;
+    int end = Character.isHighSurrogate(text.charAt(length - 1)) ? length - 1 : length;
+    return text.substring(0, end);
   }
 
   private List<SearchHit> search(Query query, int limit, java.util.function.DoubleUnaryOperator toScore) {

@@ -57,6 +57,12 @@ final class MilvusExpressions {
     return keepVersion == 0 ? expr : expr + " && version != " + keepVersion;
   }
 
+  /** The chunks of exactly {@code version} of the document. */
+  static String versionFilter(DocumentRef document, int version) {
+    return collectionFilter(document.tenantId(), document.collectionId())
+        + " && document == " + literal(document.documentId()) + " && version == " + version;
+  }
+
   /** Every chunk of the tenant's collection. */
   static String collectionFilter(String tenantId, String collectionId) {
     return "tenant == " + literal(tenantId) + " && collection == " + literal(collectionId);

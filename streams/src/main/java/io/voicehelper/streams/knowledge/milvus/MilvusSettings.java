@@ -59,8 +59,8 @@ public record MilvusSettings(
     /** Parameters of the index build. */
     Map<String, Object> buildParams();
 
-    /** Parameters of each search. */
-    Map<String, Object> searchParams();
+    /** Parameters of a search for at most {@code limit} hits. */
+    Map<String, Object> searchParams(int limit);
 
     /** Graph index: {@code m} links per node, {@code efConstruction} build beam, {@code ef} search beam. */
     record Hnsw(int m, int efConstruction, int ef) implements Index {
@@ -72,8 +72,9 @@ public record MilvusSettings(
         return Map.of("M", m, "efConstruction", efConstruction);
       }
 
-      public Map<String, Object> searchParams() {
-        return Map.of("ef", ef);
+      /** Milvus refuses an {@code ef} below the search's limit (topk), so it is raised to it. */
+      public Map<String, Object> searchParams(int limit) {
+        return Map.of("ef", Math.max(ef, limit));
       }
     }
 
@@ -87,7 +88,7 @@ public record MilvusSettings(
         return Map.of("nlist", nlist);
       }
 
-      public Map<String, Object> searchParams() {
+      public Map<String, Object> searchParams(int limit) {
         return Map.of("nprobe", nprobe);
       }
     }

@@ -137,6 +137,11 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
   }
 
   @Override
+  public CompletionStage<Void> removeVersion(DocumentRef document, int version) {
+    return delete(document.tenantId(), MilvusExpressions.versionFilter(document, version));
+  }
+
+  @Override
   public CompletionStage<Void> removeCollection(String tenantId, String collectionId) {
     return delete(tenantId, MilvusExpressions.collectionFilter(tenantId, collectionId));
   }
@@ -161,7 +166,7 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
             .limit(limit)
             .filter(expression)
             .outputFields(OUTPUT_FIELDS)
-            .searchParams(new LinkedHashMap<>(settings.index().searchParams()))
+            .searchParams(new LinkedHashMap<>(settings.index().searchParams(limit)))
             .consistencyLevel(ConsistencyLevel.valueOf(settings.consistency()))
             .build());
         List<SearchHit> hits = new ArrayList<>();

@@ -5,11 +5,12 @@ import java.nio.charset.StandardCharsets;
 /**
  * The keys both stores accept: relative paths of segments joined by {@code /}; each segment is made of letters,
  * digits and {@code - _ . ~ = + @ ,}, does not start with a dot (so no {@code .} or {@code ..}, and no clash with
- * the file store's hidden temporary files) and has at most 255 bytes; a key has at most 1024 characters.
+ * the file store's hidden temporary files) and has at most 255 bytes; a key has at most 1024 bytes (S3's limit,
+ * in UTF-8).
  */
 final class ObjectKeys {
 
-  static final int MAX_KEY_LENGTH = 1024;
+  static final int MAX_KEY_BYTES = 1024;
   private static final int MAX_SEGMENT_BYTES = 255;
   private static final String PUNCTUATION = "-_.~=+@,";
 
@@ -32,8 +33,8 @@ final class ObjectKeys {
 
   private static void check(String key, boolean prefix) {
     if (key == null || key.isEmpty()) throw new IllegalArgumentException("an object key must not be empty");
-    if (key.length() > MAX_KEY_LENGTH) {
-      throw new IllegalArgumentException("an object key has at most " + MAX_KEY_LENGTH + " characters");
+    if (key.getBytes(StandardCharsets.UTF_8).length > MAX_KEY_BYTES) {
+      throw new IllegalArgumentException("an object key has at most " + MAX_KEY_BYTES + " bytes in UTF-8");
     }
     String body = prefix && key.endsWith("/") ? key.substring(0, key.length() - 1) : key;
     for (String segment : body.split("/", -1)) {

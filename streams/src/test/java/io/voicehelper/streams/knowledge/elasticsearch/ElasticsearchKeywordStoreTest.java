@@ -183,6 +183,25 @@ class ElasticsearchKeywordStoreTest {
   }
 
   @Test
+  void removeVersionRemovesExactlyThatVersionOfThatDocumentOfThatTenant() throws Exception {
+    ElasticsearchKeywordStore store = store();
+    await(store.upsert(List.of(
+        chunk("acme", "faq", "d1", 1, 0, "warranty old version"),
+        chunk("acme", "faq", "d1", 2, 0, "warranty new version"),
+        chunk("acme", "faq", "d2", 1, 0, "warranty other document"),
+        chunk("acme", "manuals", "d1", 1, 0, "warranty other collection"),
+        chunk("globex", "faq", "d1", 1, 0, "warranty other tenant"))));
+
+    await(store.removeVersion(new DocumentRef("acme", "faq", "d1"), 1));
+
+    assertEquals(Set.of("warranty new version", "warranty other document", "warranty other collection"),
+        Set.copyOf(texts(await(store.searchKeyword(SearchFilter.tenant("acme"), "warranty", 10)))));
+    assertEquals(List.of("warranty other tenant"),
+        texts(await(store.searchKeyword(SearchFilter.tenant("globex"), "warranty", 10))));
+    await(store.removeVersion(new DocumentRef("nobody", "faq", "d1"), 1)); // no index yet: a no-op
+  }
+
+  @Test
   void removeCollectionRemovesOnlyThatCollectionOfThatTenant() throws Exception {
     ElasticsearchKeywordStore store = store();
     await(store.upsert(List.of(

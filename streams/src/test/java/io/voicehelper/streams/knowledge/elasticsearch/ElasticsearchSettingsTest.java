@@ -21,6 +21,7 @@ class ElasticsearchSettingsTest {
   void referenceConfHoldsTheDocumentedDefaults() {
     assertEquals(ElasticsearchSettings.defaults("http://localhost:9200"),
         ElasticsearchSettings.fromConfig(section("")));
+    assertEquals("cjk", ElasticsearchSettings.fromConfig(section("")).analyzer(), "built in, bigrams for Chinese");
   }
 
   @Test

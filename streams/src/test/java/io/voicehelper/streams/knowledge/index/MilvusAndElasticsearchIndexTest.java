@@ -93,6 +93,21 @@ class MilvusAndElasticsearchIndexTest {
   }
 
   @Test
+  void removeVersionReachesBothStores() throws Exception {
+    await(index.upsert(List.of(
+        chunk("d1", 1, 0, "refund policy old", 1, 0, 0),
+        chunk("d1", 2, 0, "refund policy new", 1, 0, 0),
+        chunk("d2", 1, 0, "refund desk hours", 0, 1, 0))));
+
+    await(index.removeVersion(new DocumentRef("acme", "faq", "d1"), 1));
+
+    assertEquals(List.of("refund policy new", "refund desk hours"),
+        texts(await(index.searchVector(SearchFilter.tenant("acme"), new float[] {1, 0.1f, 0}, 10))));
+    assertEquals(java.util.Set.of("refund policy new", "refund desk hours"),
+        java.util.Set.copyOf(texts(await(index.searchKeyword(SearchFilter.tenant("acme"), "refund", 10)))));
+  }
+
+  @Test
   void aWriteFailsWhenEitherStoreRefusesIt() throws Exception {
     elasticsearch.failNext("bulk", 1,
         new FakeElasticsearchServer.Fault.Error(503, "unavailable_shards_exception", "primary shard is not active"));

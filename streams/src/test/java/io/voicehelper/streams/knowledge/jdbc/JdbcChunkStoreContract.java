@@ -88,6 +88,18 @@ abstract class JdbcChunkStoreContract {
   }
 
   @Test
+  void longIdsAndALongHeadingPathAreStoredWhole() throws Exception {
+    DocumentRef longIds = new DocumentRef("t".repeat(128), "c".repeat(128), "d".repeat(128));
+    List<String> headings = java.util.stream.IntStream.range(0, 400).mapToObj(i -> "标题".repeat(100) + i).toList();
+    EmbeddedChunk embedded = chunk(longIds, 1, 0, "text", 1, 0, 0, 0);
+    io.voicehelper.entities.knowledge.Chunk c = embedded.chunk();
+    EmbeddedChunk deep = new EmbeddedChunk(new io.voicehelper.entities.knowledge.Chunk(c.chunkId(), longIds, 1, 0,
+        headings, c.text(), c.tokens()), embedded.vector()); // a heading path of ~80,000 characters
+    await(store.save(List.of(deep)));
+    assertSameChunks(List.of(deep), read(store.version(longIds, 1)));
+  }
+
+  @Test
   void aVersionStreamsInPositionOrderAcrossPages() throws Exception {
     List<EmbeddedChunk> chunks = version(GUIDE, 2, 11); // positions 0..10: "10" sorts before "2" as text
     List<EmbeddedChunk> shuffled = new ArrayList<>(chunks);

@@ -18,9 +18,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /**
- * Vector search with the real in-process bge-small-zh model: the passage that answers a question ranks first, for
- * Chinese and English questions. The model is weaker on English: "How do I download the invoice of my order?" finds the router
- * passage first (with or without bge's query instruction); keyword search covers such questions.
+ * Vector search with the real in-process bge-small-zh model: for each of three Chinese and two English questions
+ * (the router and the invoice one), the passage that answers it ranks first.
  */
 class LuceneInProcessEmbedderTest {
 

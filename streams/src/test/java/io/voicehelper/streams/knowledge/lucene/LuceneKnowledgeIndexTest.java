@@ -105,6 +105,17 @@ class LuceneKnowledgeIndexTest {
   }
 
   @Test
+  void aVeryLongQueryIsSearchedByItsBeginningInsteadOfFailing() throws Exception {
+    String chinese = RETURNS_ZH.repeat(200); // ~8,000 characters: thousands of words and bigrams
+    List<SearchHit> hits = await(index.searchKeyword(tenantA(), chinese, 10));
+    assertFalse(hits.isEmpty());
+    assertEquals(RETURNS_ZH, hits.get(0).chunk().text());
+
+    String english = "refunds original payment ".repeat(2_000);
+    assertEquals(REFUND_EN, texts(await(index.searchKeyword(tenantA(), english, 10))).get(0));
+  }
+
+  @Test
   void vectorSearchReturnsTheNearestFirstWithCosineScores() throws Exception {
     List<SearchHit> hits = await(index.searchVector(tenantA(), new float[] {0, 0.2f, 2, 0}, 2));
     assertEquals(List.of(ROUTER_EN, SHIPPING_ZH), texts(hits));
@@ -158,6 +169,22 @@ class LuceneKnowledgeIndexTest {
 
     await(index.removeDocument(RETURNS, 0));
     assertEquals(List.of(), await(index.searchVector(returns, new float[] {1, 0, 0, 0}, 10)));
+  }
+
+  @Test
+  void removeVersionRemovesExactlyThatVersionOfThatDocumentOfThatTenant() throws Exception {
+    await(index.upsert(List.of(chunk(RETURNS, 2, 0, "退货政策（新版）：十五天内可以退货。", 1, 0, 0, 0))));
+    await(index.removeVersion(RETURNS, 1));
+    SearchFilter returns = new SearchFilter("tenant-a", Set.of(), Optional.of("returns"));
+    assertEquals(List.of(2), await(index.searchVector(returns, new float[] {1, 0, 0, 0}, 10)).stream()
+        .map(hit -> hit.chunk().version()).toList());
+    assertEquals(List.of(SHIPPING_ZH), texts(await(index.searchVector(
+        new SearchFilter("tenant-a", Set.of(), Optional.of("shipping")), new float[] {0, 1, 0, 0}, 10))));
+    assertEquals(List.of(SECRET_B), texts(await(index.searchVector(SearchFilter.tenant("tenant-b"),
+        new float[] {1, 0, 0, 0}, 10)))); // same document id and version in tenant B: untouched
+
+    await(index.removeVersion(MANUAL, 1)); // a version the document does not have: nothing happens
+    assertEquals(List.of(ROUTER_EN), texts(await(index.searchKeyword(tenantA(), "router", 10))));
   }
 
   @Test

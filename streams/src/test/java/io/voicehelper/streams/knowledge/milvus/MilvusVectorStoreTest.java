@@ -192,6 +192,25 @@ class MilvusVectorStoreTest {
 
   @ParameterizedTest
   @EnumSource(Layout.class)
+  void removeVersionRemovesExactlyThatVersionOfThatDocumentOfThatTenant(Layout layout) throws Exception {
+    MilvusVectorStore store = store(layout);
+    await(store.upsert(List.of(
+        chunk("acme", "faq", "d1", 1, 0, "old version", 1, 0, 0, 0),
+        chunk("acme", "faq", "d1", 2, 0, "new version", 1, 0, 0, 0),
+        chunk("acme", "faq", "d2", 1, 0, "other document", 1, 0, 0, 0),
+        chunk("acme", "manuals", "d1", 1, 0, "other collection", 1, 0, 0, 0),
+        chunk("globex", "faq", "d1", 1, 0, "other tenant", 1, 0, 0, 0))));
+    float[] query = {1, 0, 0, 0};
+
+    await(store.removeVersion(new DocumentRef("acme", "faq", "d1"), 1));
+
+    assertEquals(Set.of("new version", "other document", "other collection"),
+        Set.copyOf(texts(await(store.searchVector(SearchFilter.tenant("acme"), query, 10)))));
+    assertEquals(List.of("other tenant"), texts(await(store.searchVector(SearchFilter.tenant("globex"), query, 10))));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
   void removeCollectionRemovesOnlyThatCollectionOfThatTenant(Layout layout) throws Exception {
     MilvusVectorStore store = store(layout);
     await(store.upsert(List.of(
@@ -287,6 +306,10 @@ class MilvusVectorStoreTest {
     assertEquals("vector", searchParams.get("anns_field"));
     assertTrue(searchParams.get("params").contains("\"ef\":64"), searchParams.toString());
     assertEquals("3", searchParams.get("topk"));
+
+    await(store.searchVector(SearchFilter.tenant("acme"), new float[] {1, 0, 0, 0}, 100));
+    assertTrue(params(fake.searches().get(1).getSearchParamsList()).get("params").contains("\"ef\":100"),
+        "ef is raised to a limit above it");
     assertEquals(io.milvus.grpc.ConsistencyLevel.Strong, search.getConsistencyLevel());
     assertEquals("tenant == \"acme\"", search.getDsl());
   }

@@ -165,6 +165,17 @@ class FileSystemObjectStoreTest {
   }
 
   @Test
+  void keysHaveAtMost1024BytesInUtf8() throws Exception {
+    String segment = "手".repeat(80); // 240 bytes: a valid segment
+    String fits = String.join("/", segment, segment, segment, "手".repeat(60)); // 303 characters, 903 bytes
+    await(Source.single(ByteString.fromString("x")).runWith(store.put(fits, 10), testKit.system()));
+
+    String tooLong = fits + "/" + "手".repeat(50); // 354 characters, but 1,054 bytes
+    assertInstanceOf(IllegalArgumentException.class,
+        failure(Source.single(ByteString.fromString("x")).runWith(store.put(tooLong, 10), testKit.system())));
+  }
+
+  @Test
   void getOfAMissingObjectFails() {
     assertInstanceOf(NoSuchFileException.class,
         failure(store.get("a/missing").runWith(Sink.ignore(), testKit.system())));

@@ -15,7 +15,7 @@ import java.util.concurrent.ConcurrentHashMap;
 /**
  * A {@link KnowledgeIndex} in memory: vectors by cosine similarity, keywords by the number of query words a chunk
  * contains (a stand-in for BM25). Calls are recorded and failures injectable through {@link #log()} (operations:
- * upsert, removeDocument, removeCollection, searchVector, searchKeyword). Thread-safe.
+ * upsert, removeDocument, removeVersion, removeCollection, searchVector, searchKeyword). Thread-safe.
  */
 public final class InMemoryKnowledgeIndex implements KnowledgeIndex {
 
@@ -53,6 +53,14 @@ public final class InMemoryKnowledgeIndex implements KnowledgeIndex {
   public CompletionStage<Void> removeDocument(DocumentRef document, int keepVersion) {
     return log.call("removeDocument", document.entityId() + " keep " + keepVersion, () -> {
       chunks.values().removeIf(c -> c.chunk().document().equals(document) && c.chunk().version() != keepVersion);
+      return null;
+    });
+  }
+
+  @Override
+  public CompletionStage<Void> removeVersion(DocumentRef document, int version) {
+    return log.call("removeVersion", document.entityId() + " v" + version, () -> {
+      chunks.values().removeIf(c -> c.chunk().document().equals(document) && c.chunk().version() == version);
       return null;
     });
   }

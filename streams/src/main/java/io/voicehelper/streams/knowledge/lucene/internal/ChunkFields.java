@@ -126,6 +126,16 @@ public final class ChunkFields {
     return query.build();
   }
 
+  /** The chunks of exactly {@code version} of the document. */
+  public static Query documentVersion(DocumentRef document, int version) {
+    return new BooleanQuery.Builder()
+        .add(new TermQuery(new Term(TENANT, document.tenantId())), Occur.FILTER)
+        .add(new TermQuery(new Term(COLLECTION, document.collectionId())), Occur.FILTER)
+        .add(new TermQuery(new Term(DOCUMENT, document.documentId())), Occur.FILTER)
+        .add(IntField.newExactQuery(VERSION, version), Occur.FILTER)
+        .build();
+  }
+
   /** Every chunk of one tenant's collection. */
   public static Query collection(String tenantId, String collectionId) {
     return new BooleanQuery.Builder()
