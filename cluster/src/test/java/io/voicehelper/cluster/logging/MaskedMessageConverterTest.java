@@ -1,5 +1,6 @@
 package io.voicehelper.cluster.logging;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
@@ -11,6 +12,7 @@ import ch.qos.logback.classic.joran.JoranConfigurator;
 import ch.qos.logback.classic.spi.ILoggingEvent;
 import ch.qos.logback.classic.spi.LoggingEvent;
 import ch.qos.logback.core.ConsoleAppender;
+import io.voicehelper.edge.http.logging.PiiMasking;
 import java.nio.charset.StandardCharsets;
 import org.junit.jupiter.api.Test;
 
@@ -40,5 +42,20 @@ class MaskedMessageConverterTest {
     } finally {
       context.stop();
     }
+  }
+
+  @Test
+  void aLineItsWriterMaskedIsNotScannedAgain() {
+    MaskedMessageConverter converter = new MaskedMessageConverter();
+    LoggerContext context = new LoggerContext();
+    String text = "{\"requestId\":\"13812345678\"}"; // as written; a masking writer would not have left it
+    LoggingEvent marked = new LoggingEvent(Logger.class.getName(), context.getLogger("test"), Level.INFO, text,
+        null, null);
+    marked.addMarker(PiiMasking.MASKED);
+    LoggingEvent unmarked = new LoggingEvent(Logger.class.getName(), context.getLogger("test"), Level.INFO, text,
+        null, null);
+
+    assertEquals(text, converter.convert(marked));
+    assertEquals("{\"requestId\":\"*******5678\"}", converter.convert(unmarked));
   }
 }

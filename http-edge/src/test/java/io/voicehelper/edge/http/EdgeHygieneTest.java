@@ -158,13 +158,16 @@ class EdgeHygieneTest {
 
   @Test
   void personalDataInThePathAndQueryIsMaskedInTheAccessLog() throws Exception {
-    send(HttpRequest.newBuilder(URI.create(base + "/users/john.doe@example.com?phone=13812345678")));
+    send(HttpRequest.newBuilder(URI.create(base + "/users/john.doe@example.com?phone=13812345678"))
+        .header("X-Request-Id", "13912345678"));
     JsonNode line = lastAccessLine("/users/");
     assertEquals("/users/j***@example.com", line.get("route").asText());
     assertEquals("phone=*******5678", line.get("query").asText());
+    assertEquals("*******5678", line.get("requestId").asText());
     for (ILoggingEvent event : accessLog.list) {
       assertFalse(event.getFormattedMessage().contains("john.doe"), event.getFormattedMessage());
       assertFalse(event.getFormattedMessage().contains("13812345678"), event.getFormattedMessage());
+      assertFalse(event.getFormattedMessage().contains("13912345678"), event.getFormattedMessage());
     }
   }
 

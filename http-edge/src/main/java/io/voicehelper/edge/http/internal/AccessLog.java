@@ -17,7 +17,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * One JSON line per request on the logger {@code voicehelper.access}: request id, tenant, user, method, route,
- * status, latency and bytes, with personal data in the path and query masked. Streamed responses (SSE) are logged
+ * status, latency and bytes, with personal data in the request id, path and query masked. Streamed responses (SSE) are logged
  * when the stream ends, with the bytes actually sent.
  */
 public final class AccessLog {
@@ -82,7 +82,8 @@ public final class AccessLog {
       long start, long bytes, boolean complete) {
     if (!log.isInfoEnabled()) return;
     ObjectNode line = JSON.mapper().createObjectNode();
-    line.put("requestId", requestId);
+    // Masked field by field (a client may send its own request id), and marked so that the layout skips the line.
+    line.put("requestId", PiiMasking.mask(requestId));
     line.put("tenant", subject.tenant);
     line.put("user", subject.user);
     line.put("method", request.method().value());
@@ -94,6 +95,6 @@ public final class AccessLog {
     line.put("bytes", bytes);
     line.put("client", client);
     if (!complete) line.put("aborted", true);
-    log.info(JSON.write(line));
+    log.info(PiiMasking.MASKED, JSON.write(line));
   }
 }
