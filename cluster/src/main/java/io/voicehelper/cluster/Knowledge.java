@@ -9,6 +9,7 @@ import io.voicehelper.entities.knowledge.KnowledgeCatalog;
 import io.voicehelper.entities.knowledge.KnowledgeIndex;
 import io.voicehelper.entities.knowledge.KnowledgeSettings;
 import io.voicehelper.entities.knowledge.ObjectStore;
+import io.voicehelper.entities.retrieval.RetrievalSettings;
 import io.voicehelper.streams.knowledge.StreamsDocumentPipeline;
 import io.voicehelper.streams.knowledge.chunking.ChunkingSettings;
 import io.voicehelper.streams.knowledge.chunking.StructuredChunker;
@@ -26,6 +27,8 @@ import io.voicehelper.streams.knowledge.milvus.MilvusSettings;
 import io.voicehelper.streams.knowledge.milvus.MilvusVectorStore;
 import io.voicehelper.streams.knowledge.parsing.TikaDocumentParser;
 import io.voicehelper.streams.knowledge.storage.ObjectStores;
+import io.voicehelper.streams.retrieval.HybridRetriever;
+import io.voicehelper.streams.retrieval.Reranker;
 import io.voicehelper.streams.projection.DocumentSummaryProjection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -52,11 +55,14 @@ final class Knowledge {
   private final KnowledgeCatalog catalog;
   private final ObjectStore objects;
   private final SampleKnowledge sample;
+  private final HybridRetriever retriever;
 
-  private Knowledge(KnowledgeCatalog catalog, ObjectStore objects, SampleKnowledge sample) {
+  private Knowledge(KnowledgeCatalog catalog, ObjectStore objects, SampleKnowledge sample,
+      HybridRetriever retriever) {
     this.catalog = catalog;
     this.objects = objects;
     this.sample = sample;
+    this.retriever = retriever;
   }
 
   static Knowledge start(ActorSystem<?> system, DataSource dataSource, Executor jdbc) {
@@ -84,7 +90,9 @@ final class Knowledge {
         ? new SampleKnowledge(system, catalog, objects, Clock.systemUTC(),
             config.getDuration("voicehelper.http.ask-timeout"))
         : null;
-    return new Knowledge(catalog, objects, sample);
+    HybridRetriever retriever = new HybridRetriever(index, embedder, Reranker.FUSION_ORDER,
+        RetrievalSettings.fromConfig(config.getConfig(RetrievalSettings.CONFIG_PATH)));
+    return new Knowledge(catalog, objects, sample, retriever);
   }
 
   /**
@@ -167,6 +175,10 @@ final class Knowledge {
 
   ObjectStore objects() {
     return objects;
+  }
+
+  HybridRetriever retriever() {
+    return retriever;
   }
 
   /** Called once a tenant signed up: gives it the sample knowledge base when that is enabled. */

@@ -15,6 +15,7 @@ import io.voicehelper.edge.http.auth.AuthSettings;
 import io.voicehelper.edge.http.auth.Authentication;
 import io.voicehelper.edge.http.knowledge.KnowledgeEdgeSettings;
 import io.voicehelper.edge.http.knowledge.KnowledgeRoutes;
+import io.voicehelper.edge.http.retrieval.RetrievalRoutes;
 import io.voicehelper.entities.conversation.ConversationDirectory;
 import io.voicehelper.entities.conversation.ConversationEntity;
 import io.voicehelper.entities.conversation.ConversationSettings;
@@ -149,6 +150,8 @@ public final class Node {
               new KnowledgeRoutes(system, ClusterSharding.get(system), knowledge.catalog(), knowledge.objects(),
                   KnowledgeEdgeSettings.fromConfig(config.getConfig("voicehelper.http.knowledge")), edgeSettings,
                   authentication, limitDirectives, Clock.systemUTC()).route(),
+              new RetrievalRoutes(system, knowledge.retriever(), knowledge.catalog(),
+                  knowledge.retriever().settings(), edgeSettings, authentication, limitDirectives).route(),
               new ChatPageRoutes().route()),
           edgeSettings);
       return Behaviors.empty();

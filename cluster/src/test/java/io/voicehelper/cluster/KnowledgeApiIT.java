@@ -231,4 +231,93 @@ class KnowledgeApiIT {
     assertEquals(404, upload(collection + "/documents", stranger, "secret.md", "# x".getBytes()).status());
     assertEquals(200, NodeTestSupport.send("GET", document, null, owner, "application/json").status());
   }
+
+  @Test
+  void searchFindsPassagesOfThePublishedVersionWithEveryStagesScores() throws Exception {
+    String token = signUp();
+    String id = Eventually.ok(() -> NodeTestSupport.send("POST", api + "/collections", "{\"name\":\"Policies\"}",
+        token, "application/json")).body().get("id").asText();
+    String collection = api + "/collections/" + id;
+    byte[] v1 = ("# 退货政策\n\n## 退货期限\n\n自签收之日起 30 天内可以申请退货。已拆封的摄像头为 15 天。\n\n"
+        + "## Refunds\n\nRefunds reach the original payment method within 7 working days.\n\n"
+        + "## 运费\n\n质量问题退货的运费由我们承担。\n").getBytes(StandardCharsets.UTF_8);
+    String document = collection + "/documents/"
+        + upload(collection + "/documents", token, "returns.md", v1).body().get("id").asText();
+    awaitDocument(document, token, "READY", 1);
+    String search = api + "/retrieval/search";
+
+    Response found = NodeTestSupport.send("POST", search,
+        "{\"query\":\"买的东西多少天内可以退货？\",\"collections\":[\"" + id + "\"]}", token, "application/json");
+    assertEquals(200, found.status(), found.raw().body());
+    assertEquals("hybrid", found.body().get("mode").asText());
+    assertEquals(0, found.body().get("degraded").size());
+    assertEquals("rrf", found.body().get("fusion").asText());
+    JsonNode best = found.body().get("results").get(0);
+    assertTrue(best.get("text").asText().contains("30 天"), found.raw().body());
+    assertEquals("returns.md", best.get("documentName").asText());
+    assertEquals(1, best.get("version").asInt());
+    assertEquals("退货期限", best.get("headingPath").get(best.get("headingPath").size() - 1).asText());
+    assertTrue(best.get("scores").get("vector").isNumber() && best.get("scores").get("keyword").isNumber(),
+        found.raw().body());
+
+    Response keywordOnly = NodeTestSupport.send("POST", search,
+        "{\"query\":\"original payment method\",\"fusion\":\"keyword\",\"topK\":1}", token, "application/json");
+    assertEquals(200, keywordOnly.status(), keywordOnly.raw().body());
+    assertEquals("keyword_only", keywordOnly.body().get("mode").asText());
+    assertEquals(1, keywordOnly.body().get("results").size());
+    assertTrue(keywordOnly.body().get("results").get(0).get("text").asText().contains("7 working days"));
+    assertTrue(keywordOnly.body().get("results").get(0).get("scores").get("vector").isNull());
+
+    // A new version replaces the old one in search at once.
+    byte[] v2 = "# 退货政策\n\n## 退货期限\n\n自签收之日起 45 天内可以申请退货。\n".getBytes(StandardCharsets.UTF_8);
+    upload(collection + "/documents", token, "returns.md", v2);
+    awaitDocument(document, token, "READY", 2);
+    Response after = NodeTestSupport.send("POST", search, "{\"query\":\"多少天内可以退货\",\"topK\":20}", token,
+        "application/json");
+    assertEquals(200, after.status(), after.raw().body());
+    assertTrue(after.body().get("results").size() >= 1, after.raw().body());
+    for (JsonNode passage : after.body().get("results")) {
+      assertEquals(2, passage.get("version").asInt(), after.raw().body());
+      assertTrue(!passage.get("text").asText().contains("30 天"), after.raw().body());
+    }
+
+    // Another tenant finds nothing of it, and cannot name the collection.
+    String stranger = signUp();
+    Response theirs = NodeTestSupport.send("POST", search, "{\"query\":\"多少天内可以退货\"}", stranger,
+        "application/json");
+    assertEquals(200, theirs.status(), theirs.raw().body());
+    assertEquals(0, theirs.body().get("results").size());
+    assertEquals(404, NodeTestSupport.send("POST", search, "{\"query\":\"退货\",\"collections\":[\"" + id + "\"]}",
+        stranger, "application/json").status());
+  }
+
+  @Test
+  void badSearchesGetAProblemThatSaysWhy() throws Exception {
+    String token = signUp();
+    String search = api + "/retrieval/search";
+    String[][] cases = {
+        {"{}", "invalid-query"},
+        {"{\"query\":\"  \"}", "invalid-query"},
+        {"{\"query\":\"" + "长".repeat(2001) + "\"}", "invalid-query"},
+        {"{\"query\":\"x\",\"topK\":0}", "invalid-topK"},
+        {"{\"query\":\"x\",\"topK\":1001}", "invalid-topK"},
+        {"{\"query\":\"x\",\"topK\":2.5}", "invalid-topK"},
+        {"{\"query\":\"x\",\"candidates\":100000}", "invalid-candidates"},
+        {"{\"query\":\"x\",\"fusion\":\"magic\"}", "invalid-fusion"},
+        {"{\"query\":\"x\",\"vectorWeight\":1.5}", "invalid-vectorWeight"},
+        {"{\"query\":\"x\",\"collections\":\"all\"}", "invalid-collections"},
+        {"{\"query\":\"x\",\"collections\":[\"../etc\"]}", "invalid-collections"},
+        {"{\"query\":\"x\",\"topk\":3}", "unknown-member"},
+    };
+    for (String[] c : cases) {
+      Response r = NodeTestSupport.send("POST", search, c[0], token, "application/json");
+      assertEquals(400, r.status(), c[0] + " -> " + r.raw().body());
+      assertEquals("application/problem+json", r.raw().headers().firstValue("Content-Type").orElse(""));
+      assertTrue(r.body().get("type").asText().endsWith(c[1]), c[0] + " -> " + r.raw().body());
+    }
+    assertEquals(404, NodeTestSupport.send("POST", search, "{\"query\":\"x\",\"collections\":[\"col-nope\"]}",
+        token, "application/json").status());
+    assertEquals(401, NodeTestSupport.send("POST", search, "{\"query\":\"x\"}", null, "application/json").status());
+    assertEquals(405, NodeTestSupport.send("GET", search, null, token, "application/json").status());
+  }
 }

@@ -52,4 +52,8 @@ public interface KnowledgeCatalog {
 
   /** The collection's documents, most recently changed first, at most {@code limit}. */
   CompletionStage<List<DocumentSummary>> documents(String tenantId, String collectionId, int limit);
+
+  /** The names of those of {@code documents} the tenant's document list knows (others are left out). */
+  CompletionStage<java.util.Map<DocumentRef, String>> documentNames(String tenantId,
+      java.util.Collection<DocumentRef> documents);
 }

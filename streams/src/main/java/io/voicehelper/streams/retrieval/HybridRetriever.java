@@ -4,6 +4,8 @@ import io.voicehelper.entities.knowledge.Embedder;
 import io.voicehelper.entities.knowledge.KnowledgeIndex;
 import io.voicehelper.entities.knowledge.SearchHit;
 import io.voicehelper.entities.retrieval.Fusion;
+import io.voicehelper.entities.retrieval.RetrievalSettings;
+import io.voicehelper.entities.retrieval.RetrievalUnavailableException;
 import io.voicehelper.entities.retrieval.RetrievalQuery;
 import io.voicehelper.entities.retrieval.RetrievalResult;
 import io.voicehelper.entities.retrieval.RetrievedPassage;
@@ -42,13 +44,6 @@ public final class HybridRetriever implements Retriever {
 
   public RetrievalSettings settings() {
     return settings;
-  }
-
-  /** Thrown (in a failed stage) when no half of the search could answer. */
-  public static final class RetrievalUnavailableException extends RuntimeException {
-    public RetrievalUnavailableException(String message) {
-      super(message);
-    }
   }
 
   @Override

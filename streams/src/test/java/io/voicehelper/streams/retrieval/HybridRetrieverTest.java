@@ -13,6 +13,8 @@ import io.voicehelper.entities.knowledge.KnowledgeIndex;
 import io.voicehelper.entities.knowledge.SearchFilter;
 import io.voicehelper.entities.knowledge.SearchHit;
 import io.voicehelper.entities.retrieval.Fusion;
+import io.voicehelper.entities.retrieval.RetrievalSettings;
+import io.voicehelper.entities.retrieval.RetrievalUnavailableException;
 import io.voicehelper.entities.retrieval.RetrievalQuery;
 import io.voicehelper.entities.retrieval.RetrievalResult;
 import io.voicehelper.entities.retrieval.RetrievedPassage;
@@ -146,7 +148,7 @@ class HybridRetrieverTest {
 
     ExecutionException failure = assertThrows(ExecutionException.class, () -> get(retriever.retrieve(query(5))));
 
-    assertInstanceOf(HybridRetriever.RetrievalUnavailableException.class, failure.getCause());
+    assertInstanceOf(RetrievalUnavailableException.class, failure.getCause());
     assertEquals("no search could answer: vector search failed (RuntimeException); keyword search failed "
         + "(IllegalStateException)", failure.getCause().getMessage());
   }

@@ -9,9 +9,12 @@ import java.sql.SQLException;
 import java.time.OffsetDateTime;
 import java.time.ZoneOffset;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Locale;
+import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
 import javax.sql.DataSource;
@@ -23,6 +26,8 @@ import javax.sql.DataSource;
 public final class JdbcKnowledgeCatalog implements KnowledgeCatalog {
 
   private static final String UNIQUE_VIOLATION = "23505";
+  /** Document ids per name query: bounded statements, whatever K a search asked for. */
+  private static final int NAME_BATCH = 100;
   private static final String COLLECTION_COLUMNS = "tenant_id, collection_id, name, created_by, created_at";
   private static final String DOCUMENT_COLUMNS = "tenant_id, collection_id, document_id, name, state, latest_version,"
       + " published_version, chunks, size_bytes, updated_at";
@@ -155,6 +160,33 @@ public final class JdbcKnowledgeCatalog implements KnowledgeCatalog {
         }
         return result;
       }
+    });
+  }
+
+  @Override
+  public CompletionStage<Map<DocumentRef, String>> documentNames(String tenantId,
+      java.util.Collection<DocumentRef> documents) {
+    List<DocumentRef> own = documents.stream().filter(d -> d.tenantId().equals(tenantId)).distinct().toList();
+    if (own.isEmpty()) return CompletableFuture.completedFuture(Map.of());
+    return tx("reading document names", connection -> {
+      Map<DocumentRef, String> names = new HashMap<>();
+      for (int from = 0; from < own.size(); from += NAME_BATCH) {
+        List<DocumentRef> batch = own.subList(from, Math.min(own.size(), from + NAME_BATCH));
+        String marks = String.join(", ", java.util.Collections.nCopies(batch.size(), "?"));
+        try (PreparedStatement query = connection.prepareStatement("SELECT collection_id, document_id, name"
+            + " FROM kb_documents WHERE tenant_id = ? AND document_id IN (" + marks + ")")) {
+          query.setString(1, tenantId);
+          for (int i = 0; i < batch.size(); i++) query.setString(i + 2, batch.get(i).documentId());
+          try (ResultSet rows = query.executeQuery()) {
+            while (rows.next()) {
+              DocumentRef ref = new DocumentRef(tenantId, rows.getString(1), rows.getString(2));
+              // Document ids may repeat across collections: keep only the documents asked for.
+              if (batch.contains(ref)) names.put(ref, rows.getString(3));
+            }
+          }
+        }
+      }
+      return names;
     });
   }
 

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
+import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.KnowledgeCatalog;
 import io.voicehelper.entities.knowledge.KnowledgeCatalog.Collection;
 import java.sql.Connection;
@@ -101,6 +102,27 @@ class JdbcKnowledgeCatalogTest {
     assertTrue(catalog.deleteCollection("t1", "c1").toCompletableFuture().get());
     assertTrue(catalog.documents("t1", "c1", 10).toCompletableFuture().get().isEmpty());
     assertEquals(1, catalog.documents("t2", "c1", 10).toCompletableFuture().get().size());
+  }
+
+  @Test
+  void documentNamesAreReadInBatchesAndOnlyForTheTenantsOwnDocuments() throws Exception {
+    List<DocumentRef> asked = new java.util.ArrayList<>();
+    for (int i = 0; i < 150; i++) {
+      insertDocument("t1", "c1", "d" + i, NOW);
+      asked.add(new DocumentRef("t1", "c1", "d" + i));
+    }
+    insertDocument("t1", "c2", "d0", NOW); // the same document id in another collection: not asked for
+    insertDocument("t2", "c9", "x1", NOW);
+    asked.add(new DocumentRef("t2", "c9", "x1")); // another tenant's
+    asked.add(new DocumentRef("t1", "c1", "gone"));
+
+    java.util.Map<DocumentRef, String> names = catalog.documentNames("t1", asked).toCompletableFuture().get();
+
+    assertEquals(150, names.size());
+    assertEquals("d149.md", names.get(new DocumentRef("t1", "c1", "d149")));
+    assertFalse(names.containsKey(new DocumentRef("t1", "c2", "d0")));
+    assertFalse(names.containsKey(new DocumentRef("t2", "c9", "x1")));
+    assertTrue(catalog.documentNames("t1", List.of()).toCompletableFuture().get().isEmpty());
   }
 
   private void insertDocument(String tenant, String collection, String document, Instant updated) throws Exception {

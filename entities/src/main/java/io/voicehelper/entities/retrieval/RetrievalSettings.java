@@ -1,7 +1,6 @@
-package io.voicehelper.streams.retrieval;
+package io.voicehelper.entities.retrieval;
 
 import com.typesafe.config.Config;
-import io.voicehelper.entities.retrieval.Fusion;
 import java.time.Duration;
 import java.util.Locale;
 
