@@ -27,8 +27,14 @@ import io.voicehelper.streams.knowledge.milvus.MilvusSettings;
 import io.voicehelper.streams.knowledge.milvus.MilvusVectorStore;
 import io.voicehelper.streams.knowledge.parsing.TikaDocumentParser;
 import io.voicehelper.streams.knowledge.storage.ObjectStores;
+import io.voicehelper.entities.retrieval.Retriever;
+import io.voicehelper.streams.retrieval.CachingEmbedder;
+import io.voicehelper.streams.retrieval.CachingRetriever;
 import io.voicehelper.streams.retrieval.HybridRetriever;
+import io.voicehelper.streams.retrieval.KnowledgeGenerations;
+import io.voicehelper.streams.retrieval.ObservedKnowledgeIndex;
 import io.voicehelper.streams.retrieval.Reranker;
+import io.voicehelper.streams.retrieval.RetrievalCacheSettings;
 import io.voicehelper.streams.projection.DocumentSummaryProjection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -55,14 +61,16 @@ final class Knowledge {
   private final KnowledgeCatalog catalog;
   private final ObjectStore objects;
   private final SampleKnowledge sample;
-  private final HybridRetriever retriever;
+  private final Retriever retriever;
+  private final RetrievalSettings retrievalSettings;
 
-  private Knowledge(KnowledgeCatalog catalog, ObjectStore objects, SampleKnowledge sample,
-      HybridRetriever retriever) {
+  private Knowledge(KnowledgeCatalog catalog, ObjectStore objects, SampleKnowledge sample, Retriever retriever,
+      RetrievalSettings retrievalSettings) {
     this.catalog = catalog;
     this.objects = objects;
     this.sample = sample;
     this.retriever = retriever;
+    this.retrievalSettings = retrievalSettings;
   }
 
   static Knowledge start(ActorSystem<?> system, DataSource dataSource, Executor jdbc) {
@@ -77,7 +85,10 @@ final class Knowledge {
     Embedder embedder =
         Embeddings.create(EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), embedding);
     ChunkStore chunks = new JdbcChunkStore(dataSource, jdbc);
-    KnowledgeIndex index = searchIndex(system, config, embedder, chunks, blocking);
+    KnowledgeGenerations generations = new KnowledgeGenerations();
+    KnowledgeChanges changes = KnowledgeChanges.start(system, generations);
+    KnowledgeIndex index = new ObservedKnowledgeIndex(
+        searchIndex(system, config, embedder, chunks, blocking, generations), changes::changed);
 
     DocumentPipeline pipeline = StreamsDocumentPipeline.create(system, objects, new TikaDocumentParser(),
         new StructuredChunker(ChunkingSettings.fromConfig(config.getConfig("voicehelper.knowledge.chunking"))),
@@ -90,9 +101,14 @@ final class Knowledge {
         ? new SampleKnowledge(system, catalog, objects, Clock.systemUTC(),
             config.getDuration("voicehelper.http.ask-timeout"))
         : null;
-    HybridRetriever retriever = new HybridRetriever(index, embedder, Reranker.FUSION_ORDER,
-        RetrievalSettings.fromConfig(config.getConfig(RetrievalSettings.CONFIG_PATH)));
-    return new Knowledge(catalog, objects, sample, retriever);
+    RetrievalSettings retrieval = RetrievalSettings.fromConfig(config.getConfig(RetrievalSettings.CONFIG_PATH));
+    RetrievalCacheSettings caches =
+        RetrievalCacheSettings.fromConfig(config.getConfig(RetrievalCacheSettings.CONFIG_PATH));
+    Embedder queries = caches.queryEmbeddings() > 0 ? new CachingEmbedder(embedder, caches.queryEmbeddings()) : embedder;
+    Retriever hybrid = new HybridRetriever(index, queries, Reranker.FUSION_ORDER, retrieval);
+    Retriever retriever = caches.results() > 0
+        ? new CachingRetriever(hybrid, generations, caches.results(), caches.ttl()) : hybrid;
+    return new Knowledge(catalog, objects, sample, retriever, retrieval);
   }
 
   /**
@@ -100,7 +116,7 @@ final class Knowledge {
    * and/or Elasticsearch for keywords ({@code voicehelper.knowledge.vector-store}, {@code keyword-store}).
    */
   private static KnowledgeIndex searchIndex(ActorSystem<?> system, Config config, Embedder embedder,
-      ChunkStore chunks, Executor blocking) {
+      ChunkStore chunks, Executor blocking, KnowledgeGenerations generations) {
     String vectors = config.getString("voicehelper.knowledge.vector-store").strip().toLowerCase(Locale.ROOT);
     String keywords = config.getString("voicehelper.knowledge.keyword-store").strip().toLowerCase(Locale.ROOT);
     if (!vectors.equals("lucene") && !vectors.equals("milvus")) {
@@ -111,7 +127,8 @@ final class Knowledge {
           "voicehelper.knowledge.keyword-store must be lucene or elasticsearch, not " + keywords);
     }
     LuceneKnowledgeIndex lucene = vectors.equals("lucene") || keywords.equals("lucene")
-        ? openIndex(system, Path.of(config.getString("voicehelper.knowledge.index-dir")), embedder, chunks, blocking)
+        ? openIndex(system, Path.of(config.getString("voicehelper.knowledge.index-dir")), embedder, chunks, blocking,
+            generations)
         : null;
     if (lucene != null && vectors.equals("lucene") && keywords.equals("lucene")) return lucene;
 
@@ -151,7 +168,7 @@ final class Knowledge {
   }
 
   private static LuceneKnowledgeIndex openIndex(ActorSystem<?> system, Path dir, Embedder embedder, ChunkStore chunks,
-      Executor blocking) {
+      Executor blocking, KnowledgeGenerations generations) {
     LuceneKnowledgeIndex index;
     try {
       index = new LuceneKnowledgeIndex(dir, embedder.dimension(), embedder.modelId(), blocking);
@@ -162,6 +179,8 @@ final class Knowledge {
     if (index.needsRebuild()) {
       system.log().info("Rebuilding the knowledge index in {} from the chunk table", dir);
       index.rebuild(chunks.published(), Materializer.matFromSystem(system)).whenComplete((done, failure) -> {
+        // Results cached while the index filled are incomplete.
+        generations.changedEverything();
         if (failure != null) system.log().error("Rebuilding the knowledge index failed: {}", failure.toString());
         else system.log().info("The knowledge index in {} is rebuilt", dir);
       });
@@ -177,8 +196,12 @@ final class Knowledge {
     return objects;
   }
 
-  HybridRetriever retriever() {
+  Retriever retriever() {
     return retriever;
+  }
+
+  RetrievalSettings retrievalSettings() {
+    return retrievalSettings;
   }
 
   /** Called once a tenant signed up: gives it the sample knowledge base when that is enabled. */

@@ -151,7 +151,7 @@ public final class Node {
                   KnowledgeEdgeSettings.fromConfig(config.getConfig("voicehelper.http.knowledge")), edgeSettings,
                   authentication, limitDirectives, Clock.systemUTC()).route(),
               new RetrievalRoutes(system, knowledge.retriever(), knowledge.catalog(),
-                  knowledge.retriever().settings(), edgeSettings, authentication, limitDirectives).route(),
+                  knowledge.retrievalSettings(), edgeSettings, authentication, limitDirectives).route(),
               new ChatPageRoutes().route()),
           edgeSettings);
       return Behaviors.empty();

@@ -2,6 +2,7 @@ package io.voicehelper.cluster;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -259,6 +260,11 @@ class KnowledgeApiIT {
     assertEquals("退货期限", best.get("headingPath").get(best.get("headingPath").size() - 1).asText());
     assertTrue(best.get("scores").get("vector").isNumber() && best.get("scores").get("keyword").isNumber(),
         found.raw().body());
+    assertFalse(found.body().get("cached").asBoolean());
+    String firstQuery = "{\"query\":\"买的东西多少天内可以退货？\",\"collections\":[\"" + id + "\"]}";
+    Response again = NodeTestSupport.send("POST", search, firstQuery, token, "application/json");
+    assertTrue(again.body().get("cached").asBoolean(), again.raw().body());
+    assertEquals(found.body().get("results"), again.body().get("results"));
 
     Response keywordOnly = NodeTestSupport.send("POST", search,
         "{\"query\":\"original payment method\",\"fusion\":\"keyword\",\"topK\":1}", token, "application/json");
@@ -280,6 +286,10 @@ class KnowledgeApiIT {
       assertEquals(2, passage.get("version").asInt(), after.raw().body());
       assertTrue(!passage.get("text").asText().contains("30 天"), after.raw().body());
     }
+    // The cached answer to the first query went with the old version.
+    Response recomputed = NodeTestSupport.send("POST", search, firstQuery, token, "application/json");
+    assertFalse(recomputed.body().get("cached").asBoolean(), recomputed.raw().body());
+    assertEquals(2, recomputed.body().get("results").get(0).get("version").asInt(), recomputed.raw().body());
 
     // Another tenant finds nothing of it, and cannot name the collection.
     String stranger = signUp();

@@ -18,5 +18,5 @@ final class RetrievalJson {
   record Timings(double embedMs, double vectorMs, double keywordMs, double rerankMs, double totalMs) {}
 
   record Response(List<Passage> results, String mode, List<String> degraded, String fusion, String reranker,
-      Timings timings) {}
+      boolean cached, Timings timings) {}
 }

@@ -232,7 +232,7 @@ public final class RetrievalRoutes extends AllDirectives {
     }
     RetrievalResult.Timings t = result.timings();
     return new RetrievalJson.Response(passages, result.mode().name().toLowerCase(Locale.ROOT), result.degraded(),
-        fusionName(query), result.reranker(),
+        fusionName(query), result.reranker(), result.cached(),
         new RetrievalJson.Timings(t.embedMs(), t.vectorMs(), t.keywordMs(), t.rerankMs(), t.totalMs()));
   }
 
