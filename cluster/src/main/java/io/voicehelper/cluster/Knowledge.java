@@ -35,6 +35,8 @@ import io.voicehelper.streams.retrieval.KnowledgeGenerations;
 import io.voicehelper.streams.retrieval.ObservedKnowledgeIndex;
 import io.voicehelper.streams.retrieval.Reranker;
 import io.voicehelper.streams.retrieval.RetrievalCacheSettings;
+import io.voicehelper.streams.retrieval.Rerankers;
+import io.voicehelper.streams.generation.GenerationSettings;
 import io.voicehelper.streams.projection.DocumentSummaryProjection;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -105,7 +107,9 @@ final class Knowledge {
     RetrievalCacheSettings caches =
         RetrievalCacheSettings.fromConfig(config.getConfig(RetrievalCacheSettings.CONFIG_PATH));
     Embedder queries = caches.queryEmbeddings() > 0 ? new CachingEmbedder(embedder, caches.queryEmbeddings()) : embedder;
-    Retriever hybrid = new HybridRetriever(index, queries, Reranker.FUSION_ORDER, retrieval);
+    Reranker reranker = Rerankers.fromConfig(config.getConfig(Rerankers.CONFIG_PATH), GenerationSettings.fromSystem(system),
+        system, embedding);
+    Retriever hybrid = new HybridRetriever(index, queries, reranker, retrieval);
     Retriever retriever = caches.results() > 0
         ? new CachingRetriever(hybrid, generations, caches.results(), caches.ttl()) : hybrid;
     return new Knowledge(catalog, objects, sample, retriever, retrieval);

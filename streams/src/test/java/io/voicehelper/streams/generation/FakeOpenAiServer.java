@@ -234,7 +234,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
   }
 
   /** A non-streaming {@code chat.completion}. */
-  static Step completion(String model, String content, int promptTokens, int completionTokens) {
+  public static Step completion(String model, String content, int promptTokens, int completionTokens) {
     return (exchange, request, server) -> {
       ObjectNode body = JSON.createObjectNode()
           .put("id", "chatcmpl-fake")
