@@ -116,8 +116,21 @@ final class SampleKbEvaluation implements AutoCloseable {
     this.questions = questions;
   }
 
+  /** What text of a chunk is embedded and searched. */
+  enum ChunkText {
+    /** The chunk's text only, as the indexing pipeline does. */
+    AS_CHUNKED,
+    /** An experiment: the chunk's heading path (joined by " / ") on a line before its text. */
+    WITH_HEADINGS
+  }
+
   /** Indexes the sample knowledge base into {@code dir} with the configuration a node would have. */
   static SampleKbEvaluation open(Path dir) throws Exception {
+    return open(dir, ChunkText.AS_CHUNKED);
+  }
+
+  /** Indexes the sample knowledge base into {@code dir}, with {@code text} as the text of each chunk. */
+  static SampleKbEvaluation open(Path dir, ChunkText text) throws Exception {
     Config config = ConfigFactory.load();
     ChunkingSettings chunking = ChunkingSettings.fromConfig(config.getConfig(ChunkingSettings.CONFIG_PATH));
     // Quality is measured here, not latency: a half that is slow on a busy machine must not count as a miss.
@@ -139,18 +152,25 @@ final class SampleKbEvaluation implements AutoCloseable {
         paths.put(ref.documentId(), file);
         ParsedDocument parsed = parser.parse(new ByteArrayInputStream(resource("sample-kb/" + file)), name);
         for (ChunkDraft draft : chunker.chunk(parsed)) {
-          chunks.add(new Chunk(Chunk.idFor(ref, 1, draft.position(), draft.text()), ref, 1, draft.position(),
-              draft.headingPath(), draft.text(), draft.tokens()));
+          String chunkText = text == ChunkText.AS_CHUNKED ? draft.text()
+              : String.join(" / ", draft.headingPath()) + "\n" + draft.text();
+          chunks.add(new Chunk(Chunk.idFor(ref, 1, draft.position(), chunkText), ref, 1, draft.position(),
+              draft.headingPath(), chunkText, draft.tokens()));
         }
       }
       List<float[]> vectors = await(embedder.embedAll(chunks.stream().map(Chunk::text).toList()));
       List<EmbeddedChunk> embedded = new ArrayList<>(chunks.size());
       for (int i = 0; i < chunks.size(); i++) embedded.add(new EmbeddedChunk(chunks.get(i), vectors.get(i)));
       LuceneKnowledgeIndex index = new LuceneKnowledgeIndex(dir, embedder.dimension(), embedder.modelId(), executor);
-      await(index.upsert(embedded));
       SampleKbEvaluation evaluation = new SampleKbEvaluation(executor, index, embedder, defaults, chunking,
           List.copyOf(chunks), Map.copyOf(paths), loadQuestions());
-      evaluation.checkLabels();
+      try {
+        evaluation.checkLabels();
+        await(index.upsert(embedded));
+      } catch (Exception | Error e) {
+        index.close();
+        throw e;
+      }
       return evaluation;
     } catch (Exception | Error e) {
       executor.shutdownNow();
