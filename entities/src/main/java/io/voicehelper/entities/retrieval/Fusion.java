@@ -6,8 +6,8 @@ package io.voicehelper.entities.retrieval;
 public sealed interface Fusion {
 
   /**
-   * Reciprocal rank fusion: each half adds {@code 1 / (k + rank)} (rank from 1). Needs no score calibration, which is
-   * why it is the default.
+   * Reciprocal rank fusion: each half adds {@code 1 / (k + rank)} (rank from 1). Needs no score calibration, but gives
+   * a weak half as much say as a strong one.
    */
   record ReciprocalRank(int k) implements Fusion {
     public ReciprocalRank {
@@ -17,7 +17,8 @@ public sealed interface Fusion {
 
   /**
    * A weighted sum of the halves' scores, each min-max normalised over its own candidates (a half that did not find a
-   * chunk adds 0): {@code vectorWeight * vector + (1 - vectorWeight) * keyword}.
+   * chunk adds 0): {@code vectorWeight * vector + (1 - vectorWeight) * keyword}. The default, at a weight measured for
+   * the bundled embedding model.
    */
   record Weighted(double vectorWeight) implements Fusion {
     public Weighted {
