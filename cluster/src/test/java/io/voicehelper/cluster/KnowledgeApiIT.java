@@ -252,7 +252,7 @@ class KnowledgeApiIT {
     assertEquals(200, found.status(), found.raw().body());
     assertEquals("hybrid", found.body().get("mode").asText());
     assertEquals(0, found.body().get("degraded").size());
-    assertEquals("rrf", found.body().get("fusion").asText());
+    assertEquals("weighted", found.body().get("fusion").asText());
     JsonNode best = found.body().get("results").get(0);
     assertTrue(best.get("text").asText().contains("30 天"), found.raw().body());
     assertEquals("returns.md", best.get("documentName").asText());
