@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.typesafe.config.ConfigFactory;
 import io.voicehelper.entities.knowledge.Chunk;
+import io.voicehelper.entities.knowledge.ChunkStore;
 import io.voicehelper.entities.knowledge.DocumentEntity;
 import io.voicehelper.entities.knowledge.DocumentPipeline;
 import io.voicehelper.entities.knowledge.DocumentRef;
@@ -38,11 +39,13 @@ import java.util.concurrent.TimeUnit;
 import java.util.stream.Collectors;
 import java.util.stream.IntStream;
 import java.util.stream.Stream;
+import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorRef;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.stream.Materializer;
+import org.apache.pekko.stream.javadsl.Source;
 import org.flywaydb.core.Flyway;
 import org.h2.jdbcx.JdbcDataSource;
 import org.junit.jupiter.api.AfterAll;
@@ -62,6 +65,7 @@ class IndexFollowerTest {
   private static final Duration CONVERGED = Duration.ofSeconds(20);
   private static final DocumentRef GUIDE = new DocumentRef("acme", "manuals", "guide");
   private static final DocumentRef FAQ = new DocumentRef("acme", "manuals", "faq");
+  private static final DocumentRef MANUAL = new DocumentRef("acme", "manuals", "router");
   private static final SearchFilter ACME = SearchFilter.tenant("acme");
 
   private static ActorTestKit testKit;
@@ -88,7 +92,8 @@ class IndexFollowerTest {
         "}",
         "jdbc-journal.use-shared-db = default",
         "jdbc-snapshot-store.use-shared-db = default",
-        "jdbc-read-journal { use-shared-db = default, refresh-interval = 100ms }",
+        "jdbc-read-journal { use-shared-db = default, refresh-interval = 100ms,",
+        "  journal-sequence-retrieval.query-delay = 100ms }",
         "voicehelper.knowledge.index-follower.offset-commit-interval = 100ms"))
         .withFallback(ConfigFactory.load()));
     chunks = new JdbcChunkStore(h2, blocking);
@@ -317,6 +322,86 @@ class IndexFollowerTest {
 
     a.shutDown();
     b.shutDown();
+  }
+
+  @Test
+  void aFollowerWhoseChunkTableFailsStartsAgainAndStillConverges() throws Exception {
+    Node a = new Node(Files.createDirectory(dirs.resolve("flaky-a")));
+    Path cDir = Files.createDirectory(dirs.resolve("flaky-c"));
+    LuceneKnowledgeIndex c = new LuceneKnowledgeIndex(cDir, 4, "test-model", blocking);
+    FlakyChunkStore flaky = new FlakyChunkStore(2);
+    IndexFollowerSettings quick = new IndexFollowerSettings(true, "jdbc-read-journal", Duration.ofMillis(50),
+        Duration.ofMillis(200), 0, Duration.ofMillis(100), 500, 2, 1000);
+    IndexFollower follower = IndexFollower.start(testKit.system(), c, flaky, head,
+        new IndexSync(c, flaky, new DocumentLanes(), 2, materializer()), quick);
+    await(follower.started());
+
+    uploadAndPublish(entity(MANUAL, pipelineOf(a, Files.createDirectory(dirs.resolve("flaky-objects")))), 1);
+    testKit.createTestProbe().awaitAssert(CONVERGED, Duration.ofMillis(100), () -> {
+      assertEquals(Map.of(1, ids(MANUAL, 1)), await(c.chunkIdsByVersion(MANUAL)));
+      return null;
+    });
+    assertEquals(0, flaky.failuresLeft(), "both failures happened, and the follower started again after each");
+
+    await(follower.stop());
+    c.close();
+    a.index.close();
+  }
+
+  /** The node's chunk table, whose next reads of a published version fail. */
+  private static final class FlakyChunkStore implements ChunkStore {
+    private final java.util.concurrent.atomic.AtomicInteger failures;
+
+    FlakyChunkStore(int failures) {
+      this.failures = new java.util.concurrent.atomic.AtomicInteger(failures);
+    }
+
+    int failuresLeft() {
+      return failures.get();
+    }
+
+    @Override
+    public CompletionStage<PublishedVersion> publishedVersion(DocumentRef document) {
+      if (failures.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+        return java.util.concurrent.CompletableFuture.failedFuture(new IllegalStateException("database gone"));
+      }
+      return chunks.publishedVersion(document);
+    }
+
+    @Override
+    public CompletionStage<Void> save(List<EmbeddedChunk> batch) {
+      return chunks.save(batch);
+    }
+
+    @Override
+    public Source<EmbeddedChunk, NotUsed> version(DocumentRef document, int version) {
+      return chunks.version(document, version);
+    }
+
+    @Override
+    public CompletionStage<Integer> count(DocumentRef document, int version) {
+      return chunks.count(document, version);
+    }
+
+    @Override
+    public CompletionStage<Void> publish(DocumentRef document, int version) {
+      return chunks.publish(document, version);
+    }
+
+    @Override
+    public Source<EmbeddedChunk, NotUsed> published() {
+      return chunks.published();
+    }
+
+    @Override
+    public CompletionStage<Void> deleteVersion(DocumentRef document, int version) {
+      return chunks.deleteVersion(document, version);
+    }
+
+    @Override
+    public CompletionStage<Void> deleteDocument(DocumentRef document) {
+      return chunks.deleteDocument(document);
+    }
   }
 
   @Test
