@@ -78,7 +78,7 @@ final class Knowledge {
         Embeddings.create(EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), embedding);
     ChunkStore chunks = new JdbcChunkStore(dataSource, jdbc);
     DocumentLanes lanes = new DocumentLanes();
-    KnowledgeIndex index = searchIndex(system, config, embedder, chunks, blocking,
+    KnowledgeIndex index = searchIndex(system, config, embedder, blocking,
         lucene -> keepCurrent(system, lucene, chunks, lanes, new JournalHead(dataSource, jdbc)));
 
     DocumentPipeline pipeline = StreamsDocumentPipeline.create(system, objects, new TikaDocumentParser(),
@@ -102,7 +102,7 @@ final class Knowledge {
    * every node and written by the sagas alone.
    */
   private static KnowledgeIndex searchIndex(ActorSystem<?> system, Config config, Embedder embedder,
-      ChunkStore chunks, Executor blocking, Consumer<LuceneKnowledgeIndex> local) {
+      Executor blocking, Consumer<LuceneKnowledgeIndex> local) {
     String vectors = config.getString("voicehelper.knowledge.vector-store").strip().toLowerCase(Locale.ROOT);
     String keywords = config.getString("voicehelper.knowledge.keyword-store").strip().toLowerCase(Locale.ROOT);
     if (!vectors.equals("lucene") && !vectors.equals("milvus")) {
