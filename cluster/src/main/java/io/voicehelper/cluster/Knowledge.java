@@ -19,7 +19,12 @@ import io.voicehelper.streams.knowledge.jdbc.JdbcChunkStore;
 import io.voicehelper.streams.knowledge.jdbc.JdbcKnowledgeCatalog;
 import io.voicehelper.streams.knowledge.elasticsearch.ElasticsearchKeywordStore;
 import io.voicehelper.streams.knowledge.elasticsearch.ElasticsearchSettings;
+import io.voicehelper.streams.knowledge.follow.IndexFollower;
+import io.voicehelper.streams.knowledge.follow.IndexFollowerSettings;
+import io.voicehelper.streams.knowledge.follow.IndexSync;
+import io.voicehelper.streams.knowledge.follow.JournalHead;
 import io.voicehelper.streams.knowledge.index.CombinedKnowledgeIndex;
+import io.voicehelper.streams.knowledge.index.DocumentLanes;
 import io.voicehelper.streams.knowledge.index.KeywordStore;
 import io.voicehelper.streams.knowledge.index.VectorStore;
 import io.voicehelper.streams.knowledge.lucene.LuceneKnowledgeIndex;
@@ -45,6 +50,7 @@ import java.time.Clock;
 import java.util.Locale;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
@@ -55,8 +61,8 @@ import org.apache.pekko.stream.Materializer;
 /**
  * Wires the knowledge base of one node: the catalog and chunk table in the journal database, the object store for
  * originals, the embedding model, the node-local Lucene index (rebuilt from the chunk table when it is missing or was
- * written by another model), the indexing pipeline behind every {@link DocumentEntity}, the document list projection,
- * and the sample knowledge base for new tenants.
+ * written by another model, and kept current with every node's changes by the index follower), the indexing pipeline
+ * behind every {@link DocumentEntity}, the document list projection, and the sample knowledge base for new tenants.
  */
 final class Knowledge {
 
@@ -87,14 +93,18 @@ final class Knowledge {
     Embedder embedder =
         Embeddings.create(EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), embedding);
     ChunkStore chunks = new JdbcChunkStore(dataSource, jdbc);
+    DocumentLanes lanes = new DocumentLanes();
     KnowledgeGenerations generations = new KnowledgeGenerations();
     KnowledgeChanges changes = KnowledgeChanges.start(system, generations);
-    KnowledgeIndex index = new ObservedKnowledgeIndex(
-        searchIndex(system, config, embedder, chunks, blocking, generations), changes::changed);
+    // Writes through the port (the sagas on this node) are told to every node; the follower's own writes move this
+    // node's generations when it applies another node's change.
+    KnowledgeIndex index = new ObservedKnowledgeIndex(searchIndex(system, config, embedder, blocking,
+        lucene -> keepCurrent(system, lucene, chunks, lanes, new JournalHead(dataSource, jdbc), generations)),
+        changes::changed);
 
     DocumentPipeline pipeline = StreamsDocumentPipeline.create(system, objects, new TikaDocumentParser(),
         new StructuredChunker(ChunkingSettings.fromConfig(config.getConfig("voicehelper.knowledge.chunking"))),
-        embedder, chunks, index);
+        embedder, chunks, index, lanes);
     DocumentEntity.init(system, pipeline,
         KnowledgeSettings.fromConfig(config.getConfig("voicehelper.knowledge.documents")));
     DocumentSummaryProjection.init(system, dataSource, "jdbc-read-journal");
@@ -117,10 +127,12 @@ final class Knowledge {
 
   /**
    * The configured search index: the node-local Lucene index for both halves by default, or Milvus for vectors
-   * and/or Elasticsearch for keywords ({@code voicehelper.knowledge.vector-store}, {@code keyword-store}).
+   * and/or Elasticsearch for keywords ({@code voicehelper.knowledge.vector-store}, {@code keyword-store}). When a
+   * half is Lucene, {@code local} is given the Lucene index to keep current; Milvus and Elasticsearch are shared by
+   * every node and written by the sagas alone.
    */
   private static KnowledgeIndex searchIndex(ActorSystem<?> system, Config config, Embedder embedder,
-      ChunkStore chunks, Executor blocking, KnowledgeGenerations generations) {
+      Executor blocking, Consumer<LuceneKnowledgeIndex> local) {
     String vectors = config.getString("voicehelper.knowledge.vector-store").strip().toLowerCase(Locale.ROOT);
     String keywords = config.getString("voicehelper.knowledge.keyword-store").strip().toLowerCase(Locale.ROOT);
     if (!vectors.equals("lucene") && !vectors.equals("milvus")) {
@@ -131,9 +143,9 @@ final class Knowledge {
           "voicehelper.knowledge.keyword-store must be lucene or elasticsearch, not " + keywords);
     }
     LuceneKnowledgeIndex lucene = vectors.equals("lucene") || keywords.equals("lucene")
-        ? openIndex(system, Path.of(config.getString("voicehelper.knowledge.index-dir")), embedder, chunks, blocking,
-            generations)
+        ? openIndex(system, Path.of(config.getString("voicehelper.knowledge.index-dir")), embedder, blocking)
         : null;
+    if (lucene != null) local.accept(lucene);
     if (lucene != null && vectors.equals("lucene") && keywords.equals("lucene")) return lucene;
 
     VectorStore vectorStore = lucene;
@@ -171,8 +183,8 @@ final class Knowledge {
         }, blocking));
   }
 
-  private static LuceneKnowledgeIndex openIndex(ActorSystem<?> system, Path dir, Embedder embedder, ChunkStore chunks,
-      Executor blocking, KnowledgeGenerations generations) {
+  private static LuceneKnowledgeIndex openIndex(ActorSystem<?> system, Path dir, Embedder embedder,
+      Executor blocking) {
     LuceneKnowledgeIndex index;
     try {
       index = new LuceneKnowledgeIndex(dir, embedder.dimension(), embedder.modelId(), blocking);
@@ -180,16 +192,38 @@ final class Knowledge {
       throw new UncheckedIOException("cannot open the knowledge index in " + dir, e);
     }
     closeOnShutdown(system, "close-knowledge-index", index::close, blocking);
+    return index;
+  }
+
+  /**
+   * Keeps the node-local index on the published state of every document: the index follower (which also rebuilds
+   * it when needed), stopped at coordinated shutdown before the index is closed; or, with the follower off, only a
+   * rebuild at start.
+   */
+  private static void keepCurrent(ActorSystem<?> system, LuceneKnowledgeIndex index, ChunkStore chunks,
+      DocumentLanes lanes, JournalHead head, KnowledgeGenerations generations) {
+    Config config = system.settings().config();
+    IndexFollowerSettings settings =
+        IndexFollowerSettings.fromConfig(config.getConfig(IndexFollowerSettings.CONFIG_PATH));
+    if (settings.enabled()) {
+      IndexSync sync = new IndexSync(index, chunks, lanes, settings.copyBatchSize(), Materializer.matFromSystem(system),
+          document -> generations.changed(document.tenantId(), document.collectionId()));
+      IndexFollower follower = IndexFollower.start(system, index, chunks, head, sync, settings);
+      // Results cached while a rebuild filled the index are incomplete.
+      follower.started().whenComplete((offsets, failure) -> generations.changedEverything());
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseServiceStop(), "stop-knowledge-index-follower",
+          follower::stop);
+      return;
+    }
     if (index.needsRebuild()) {
-      system.log().info("Rebuilding the knowledge index in {} from the chunk table", dir);
+      system.log().info("Rebuilding the knowledge index in {} from the chunk table", index.path());
       index.rebuild(chunks.published(), Materializer.matFromSystem(system)).whenComplete((done, failure) -> {
         // Results cached while the index filled are incomplete.
         generations.changedEverything();
         if (failure != null) system.log().error("Rebuilding the knowledge index failed: {}", failure.toString());
-        else system.log().info("The knowledge index in {} is rebuilt", dir);
+        else system.log().info("The knowledge index in {} is rebuilt", index.path());
       });
     }
-    return index;
   }
 
   KnowledgeCatalog catalog() {

@@ -19,15 +19,11 @@ import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
-import java.util.stream.StreamSupport;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
 import org.apache.pekko.cluster.sharding.ShardRegion;
 import org.apache.pekko.cluster.sharding.typed.GetShardRegionState;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -49,59 +45,21 @@ class ClusterFailoverIT {
   @BeforeAll
   static void startCluster() {
     String db = "jdbc:h2:mem:failover-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1";
-    // Cluster Bootstrap tells contact points apart by host, so each node gets its own loopback address.
-    int management = NodeTestSupport.freePort();
-    String endpoints = java.util.stream.IntStream.rangeClosed(1, 3)
-        .mapToObj(n -> "{ host = \"127.0.0." + n + "\", port = " + management + " }")
-        .collect(Collectors.joining(", "));
-    for (int i = 0; i < 3; i++) {
-      int http = NodeTestSupport.freePort();
-      httpPorts.add(http);
-      nodes.add(Node.start(Node.loadConfig(String.join("\n",
-          "voicehelper.db.url = \"" + db + "\"",
-          "voicehelper.db.pool-size = 4",
-          "voicehelper.data-dir = \"" + NodeTestSupport.tempDataDir() + "\"",
-          "voicehelper.knowledge.sample.enabled = off",
-          "voicehelper.http.port = " + http,
-          // A template reply of ~60 tokens takes ~3 s: long enough to stop a node in the middle of one.
-          "voicehelper.llm.provider = none",
-          "voicehelper.llm.template.tokens-per-second = 20",
-          "voicehelper.conversation.checkpoint-interval = 200ms",
-          "pekko.remote.artery.canonical.hostname = \"127.0.0." + (i + 1) + "\"",
-          "pekko.remote.artery.canonical.port = " + NodeTestSupport.freePort(),
-          "pekko.management.http.hostname = \"127.0.0." + (i + 1) + "\"",
-          "pekko.management.http.bind-hostname = \"127.0.0." + (i + 1) + "\"",
-          "pekko.management.http.port = " + management,
-          "pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = 3",
-          "pekko.management.cluster.bootstrap.contact-point-discovery.stable-margin = 1s",
-          "pekko.discovery.config.services.voicehelper.endpoints = [" + endpoints + "]",
-          "pekko.cluster.split-brain-resolver.stable-after = 3s",
-          "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s",
-          // The test JVM hosts all three nodes: stopping one must not exit the JVM or leave gracefully.
-          "pekko.coordinated-shutdown.exit-jvm = off",
-          "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off",
-          "pekko.coordinated-shutdown.run-by-actor-system-terminate = off"))));
-    }
+    nodes.addAll(NodeTestSupport.startCluster(3, db, httpPorts,
+        // A template reply of ~60 tokens takes ~3 s: long enough to stop a node in the middle of one.
+        "voicehelper.llm.template.tokens-per-second = 20",
+        "voicehelper.conversation.checkpoint-interval = 200ms",
+        // The test JVM hosts all three nodes: stopping one must not leave gracefully.
+        "pekko.coordinated-shutdown.run-by-actor-system-terminate = off"));
     probes = ActorTestKit.create("probes");
-    probes.createTestProbe().awaitAssert(FORMATION, Duration.ofMillis(500), () -> {
-      for (ActorSystem<Void> node : nodes) {
-        long up = StreamSupport.stream(Cluster.get(node).state().getMembers().spliterator(), false)
-            .filter(m -> m.status() == MemberStatus.up()).count();
-        assertEquals(3, up, "members up as seen by " + Cluster.get(node).selfMember().address());
-      }
-      return null;
-    });
+    NodeTestSupport.awaitAllUp(probes, nodes, FORMATION);
     // Every API call needs a credential: sign up once; the token is accepted by every node.
     Eventually.ok(() -> NodeTestSupport.signUp(api(0)));
   }
 
   @AfterAll
   static void stopCluster() throws Exception {
-    if (probes != null) probes.shutdownTestKit();
-    for (ActorSystem<Void> node : nodes) {
-      node.terminate();
-      node.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    NodeTestSupport.stopAll(probes, nodes);
   }
 
   private static String api(int node) {

@@ -7,7 +7,6 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.voicehelper.cluster.NodeTestSupport.Response;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
@@ -68,31 +67,12 @@ class KnowledgeApiIT {
   }
 
   private static Response upload(String url, String token, String fileName, byte[] content) throws Exception {
-    return upload(url, token, fileName, content, false);
+    return NodeTestSupport.upload(url, token, fileName, content, false);
   }
 
-  /** {@code chunked}: without Content-Length, so the limit is found while the body streams in. */
   private static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
       throws Exception {
-    String boundary = "----vh" + UUID.randomUUID();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
-        .getBytes(StandardCharsets.UTF_8));
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
-        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-    body.write(content);
-    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> response = NodeTestSupport.HTTP.send(HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(60))
-            .header("Authorization", "Bearer " + token)
-            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-            .POST(chunked
-                ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.toByteArray()))
-                : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return new Response(response.statusCode(),
-        response.body().isBlank() ? NodeTestSupport.JSON.nullNode() : NodeTestSupport.JSON.readTree(response.body()),
-        response);
+    return NodeTestSupport.upload(url, token, fileName, content, chunked);
   }
 
   private static JsonNode awaitDocument(String url, String token, String state, int publishedVersion) {

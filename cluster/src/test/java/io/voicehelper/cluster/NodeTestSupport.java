@@ -1,5 +1,7 @@
 package io.voicehelper.cluster;
 
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -19,6 +21,10 @@ import java.util.List;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
+import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.cluster.MemberStatus;
+import org.apache.pekko.cluster.typed.Cluster;
 
 /** HTTP and SSE client helpers for tests that drive whole nodes through their public API. */
 final class NodeTestSupport {
@@ -63,13 +69,8 @@ final class NodeTestSupport {
    * (unpaced template replies), and stopping it neither leaves the JVM nor runs the JVM's shutdown hook.
    */
   static String singleNode(int httpPort, String dbUrl, String... more) {
-    List<String> lines = new ArrayList<>(List.of(
-        "voicehelper.db.url = \"" + dbUrl + "\"",
-        "voicehelper.db.pool-size = 4",
-        "voicehelper.data-dir = \"" + tempDataDir() + "\"",
-        "voicehelper.knowledge.sample.enabled = off",
-        "voicehelper.http.port = " + httpPort,
-        "voicehelper.llm.provider = none",
+    List<String> lines = node(httpPort, dbUrl);
+    lines.addAll(List.of(
         "voicehelper.llm.template.tokens-per-second = 0",
         "pekko.remote.artery.canonical.port = " + freePort(),
         "pekko.management.http.port = " + freePort(),
@@ -79,6 +80,107 @@ final class NodeTestSupport {
         "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
     lines.addAll(List.of(more));
     return String.join("\n", lines);
+  }
+
+  /**
+   * HOCON for node {@code index} (from 0) of a cluster of {@code size} nodes in this JVM sharing the database
+   * {@code dbUrl}: Cluster Bootstrap tells contact points apart by host, so each node gets its own loopback address
+   * (127.0.0.1, .2, ...) with the same management port, and the cluster forms once all of them are up. No language
+   * model; a lost node is downed within seconds; stopping a node neither exits the JVM nor runs its shutdown hook.
+   */
+  static String clusterNode(int index, int size, int managementPort, int httpPort, String dbUrl, String... more) {
+    String host = "127.0.0." + (index + 1);
+    String endpoints = java.util.stream.IntStream.rangeClosed(1, size)
+        .mapToObj(n -> "{ host = \"127.0.0." + n + "\", port = " + managementPort + " }")
+        .collect(java.util.stream.Collectors.joining(", "));
+    List<String> lines = node(httpPort, dbUrl);
+    lines.addAll(List.of(
+        "pekko.remote.artery.canonical.hostname = \"" + host + "\"",
+        "pekko.remote.artery.canonical.port = " + freePort(),
+        "pekko.management.http.hostname = \"" + host + "\"",
+        "pekko.management.http.bind-hostname = \"" + host + "\"",
+        "pekko.management.http.port = " + managementPort,
+        "pekko.management.cluster.bootstrap.contact-point-discovery.required-contact-point-nr = " + size,
+        "pekko.management.cluster.bootstrap.contact-point-discovery.stable-margin = 1s",
+        "pekko.discovery.config.services.voicehelper.endpoints = [" + endpoints + "]",
+        "pekko.cluster.split-brain-resolver.stable-after = 3s",
+        "pekko.cluster.failure-detector.acceptable-heartbeat-pause = 2s",
+        "pekko.coordinated-shutdown.exit-jvm = off",
+        "pekko.coordinated-shutdown.run-by-jvm-shutdown-hook = off"));
+    lines.addAll(List.of(more));
+    return String.join("\n", lines);
+  }
+
+  /** What every test node has: the shared database, a fresh data directory, no sample knowledge, no model. */
+  private static List<String> node(int httpPort, String dbUrl) {
+    return new ArrayList<>(List.of(
+        "voicehelper.db.url = \"" + dbUrl + "\"",
+        "voicehelper.db.pool-size = 4",
+        "voicehelper.data-dir = \"" + tempDataDir() + "\"",
+        "voicehelper.knowledge.sample.enabled = off",
+        "voicehelper.http.port = " + httpPort,
+        "voicehelper.llm.provider = none"));
+  }
+
+  /**
+   * Starts {@code size} nodes of one cluster in this JVM (see {@link #clusterNode}), each with {@code more}, and adds
+   * their HTTP ports to {@code httpPorts}, in the nodes' order.
+   */
+  static List<ActorSystem<Void>> startCluster(int size, String dbUrl, List<Integer> httpPorts, String... more) {
+    int management = freePort();
+    List<ActorSystem<Void>> nodes = new ArrayList<>();
+    for (int i = 0; i < size; i++) {
+      int http = freePort();
+      httpPorts.add(http);
+      nodes.add(Node.start(Node.loadConfig(clusterNode(i, size, management, http, dbUrl, more))));
+    }
+    return nodes;
+  }
+
+  /** Waits until every node sees every node up. */
+  static void awaitAllUp(ActorTestKit probes, List<ActorSystem<Void>> nodes, Duration within) {
+    probes.createTestProbe().awaitAssert(within, Duration.ofMillis(500), () -> {
+      for (ActorSystem<Void> node : nodes) {
+        long up = java.util.stream.StreamSupport.stream(Cluster.get(node).state().getMembers().spliterator(), false)
+            .filter(m -> m.status() == MemberStatus.up()).count();
+        assertEquals(nodes.size(), up, "members up as seen by " + Cluster.get(node).selfMember().address());
+      }
+      return null;
+    });
+  }
+
+  /** Shuts the probes' test kit down (if started), then terminates every node and waits for it. */
+  static void stopAll(ActorTestKit probes, List<ActorSystem<Void>> nodes) throws Exception {
+    if (probes != null) probes.shutdownTestKit();
+    for (ActorSystem<Void> node : nodes) {
+      node.terminate();
+      node.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
+    }
+  }
+
+  /**
+   * Uploads {@code content} as the file {@code fileName} in a multipart form (after a field the API ignores), as
+   * {@code token}. {@code chunked}: without Content-Length, so a size limit is found while the body streams in.
+   */
+  static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
+      throws Exception {
+    String boundary = "----vh" + java.util.UUID.randomUUID();
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(content);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
+            .timeout(Duration.ofSeconds(60))
+            .header("Authorization", "Bearer " + token)
+            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+            .POST(chunked
+                ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.toByteArray()))
+                : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new Response(response.statusCode(), parse(response.body()), response);
   }
 
   /** A fresh directory for a node's files (index, originals), removed when the JVM exits. */

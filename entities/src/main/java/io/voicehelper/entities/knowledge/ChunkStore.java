@@ -1,6 +1,7 @@
 package io.voicehelper.entities.knowledge;
 
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
@@ -25,6 +26,27 @@ public interface ChunkStore {
    * touch the search index.
    */
   CompletionStage<Void> publish(DocumentRef document, int version);
+
+  /**
+   * The document's published version and the ids of its chunks, read together: what a node-local index must hold of
+   * the document. {@link PublishedVersion#NONE} when no version is published.
+   */
+  CompletionStage<PublishedVersion> publishedVersion(DocumentRef document);
+
+  /**
+   * Which version of a document is published (0: none) and the ids of its chunks in the table.
+   *
+   * @param version the published version, 0 when none
+   * @param chunkIds ids of the version's chunks (empty when none, or when its chunks were deleted)
+   */
+  record PublishedVersion(int version, Set<String> chunkIds) {
+
+    public static final PublishedVersion NONE = new PublishedVersion(0, Set.of());
+
+    public PublishedVersion {
+      chunkIds = Set.copyOf(chunkIds);
+    }
+  }
 
   /** Every chunk of every published version: what a rebuilt index must hold. */
   Source<EmbeddedChunk, NotUsed> published();

@@ -82,6 +82,18 @@ public final class DocumentEntity
     return TAGS.get(Math.floorMod(entityId.hashCode(), TAGS.size()));
   }
 
+  /**
+   * The document whose events are journaled under {@code persistenceId} ({@code "Document|" + entityId}), for the
+   * read side: projections and the index follower.
+   */
+  public static DocumentRef documentOf(String persistenceId) {
+    String prefix = ENTITY_KEY.name() + "|";
+    if (!persistenceId.startsWith(prefix)) {
+      throw new IllegalArgumentException("not a document's persistence id: " + persistenceId);
+    }
+    return DocumentRef.fromEntityId(persistenceId.substring(prefix.length()));
+  }
+
   /** Where the edge stores a version's original in the object store. */
   public static String objectKey(DocumentRef ref, int version) {
     return objectPrefix(ref) + "v" + version + "/original";

@@ -11,6 +11,7 @@ import io.voicehelper.entities.knowledge.KnowledgeIndex;
 import io.voicehelper.entities.knowledge.ObjectStore;
 import io.voicehelper.streams.knowledge.chunking.ChunkDraft;
 import io.voicehelper.streams.knowledge.chunking.Chunker;
+import io.voicehelper.streams.knowledge.index.DocumentLanes;
 import io.voicehelper.streams.knowledge.parsing.DocumentParser;
 import io.voicehelper.streams.knowledge.parsing.ParsedDocument;
 import java.io.IOException;
@@ -66,13 +67,29 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
   private final IndexingSettings settings;
   private final Materializer materializer;
   private final Executor blocking;
+  private final DocumentLanes lanes;
 
   /**
+   * A pipeline whose index changes share no lanes with anything else (no index follower on this node).
+   *
    * @param blocking runs parsing and chunking (blocking reads and CPU work), never the default dispatcher
    */
   public StreamsDocumentPipeline(
       ObjectStore objects, DocumentParser parser, Chunker chunker, Embedder embedder, ChunkStore chunks,
       KnowledgeIndex index, IndexingSettings settings, Materializer materializer, Executor blocking) {
+    this(objects, parser, chunker, embedder, chunks, index, settings, materializer, blocking, new DocumentLanes());
+  }
+
+  /**
+   * @param blocking runs parsing and chunking (blocking reads and CPU work), never the default dispatcher
+   * @param lanes where each index change of a document waits for the previous one; shared with this node's index
+   *     follower
+   */
+  public StreamsDocumentPipeline(
+      ObjectStore objects, DocumentParser parser, Chunker chunker, Embedder embedder, ChunkStore chunks,
+      KnowledgeIndex index, IndexingSettings settings, Materializer materializer, Executor blocking,
+      DocumentLanes lanes) {
+    this.lanes = lanes;
     this.objects = objects;
     this.parser = parser;
     this.chunker = chunker;
@@ -84,14 +101,17 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
     this.blocking = blocking;
   }
 
-  /** A pipeline with the system's {@code voicehelper.knowledge.indexing} settings and blocking dispatcher. */
+  /**
+   * A pipeline with the system's {@code voicehelper.knowledge.indexing} settings and blocking dispatcher, whose index
+   * changes take turns with the index follower's through {@code lanes}.
+   */
   public static StreamsDocumentPipeline create(
       ActorSystem<?> system, ObjectStore objects, DocumentParser parser, Chunker chunker, Embedder embedder,
-      ChunkStore chunks, KnowledgeIndex index) {
+      ChunkStore chunks, KnowledgeIndex index, DocumentLanes lanes) {
     IndexingSettings settings = IndexingSettings.fromSystem(system);
     return new StreamsDocumentPipeline(objects, parser, chunker, embedder, chunks, index, settings,
         Materializer.matFromSystem(system),
-        system.dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher())));
+        system.dispatchers().lookup(DispatcherSelector.fromConfig(settings.blockingDispatcher())), lanes);
   }
 
   /** A parsed and chunked version, before embedding. */
@@ -216,20 +236,20 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
    */
   @Override
   public CompletionStage<Void> publish(DocumentRef document, int version) {
-    return attempt("Publishing version " + version + " failed", () ->
+    return attempt("Publishing version " + version + " failed", () -> lanes.run(document, () ->
         index.removeVersion(document, version)
             .thenCompose(cleared -> chunks.version(document, version)
                 .grouped(settings.publishBatchSize())
                 .mapAsync(1, index::upsert)
                 .runWith(Sink.ignore(), materializer))
             .thenCompose(upserted -> index.removeDocument(document, version))
-            .thenCompose(removed -> chunks.publish(document, version)));
+            .thenCompose(removed -> chunks.publish(document, version))));
   }
 
   @Override
   public CompletionStage<Void> unpublish(DocumentRef document) {
-    return attempt("Unpublishing failed", () ->
-        index.removeDocument(document, 0).thenCompose(removed -> chunks.publish(document, 0)));
+    return attempt("Unpublishing failed", () -> lanes.run(document, () ->
+        index.removeDocument(document, 0).thenCompose(removed -> chunks.publish(document, 0))));
   }
 
   /**
@@ -238,9 +258,9 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
    */
   @Override
   public CompletionStage<Void> purgeChunks(DocumentRef document, int version) {
-    return attempt("Purging version " + version + " failed", () ->
+    return attempt("Purging version " + version + " failed", () -> lanes.run(document, () ->
         index.removeVersion(document, version)
-            .thenCompose(removed -> chunks.deleteVersion(document, version)));
+            .thenCompose(removed -> chunks.deleteVersion(document, version))));
   }
 
   @Override
@@ -252,10 +272,10 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
   @Override
   public CompletionStage<Void> purgeDocument(DocumentRef document) {
     String prefix = DocumentEntity.objectPrefix(document);
-    return attempt("Deleting the document failed", () ->
+    return attempt("Deleting the document failed", () -> lanes.run(document, () ->
         index.removeDocument(document, 0)
-            .thenCompose(removed -> chunks.deleteDocument(document))
-            .thenCompose(deleted -> objects.deletePrefix(prefix)));
+            .thenCompose(removed -> chunks.deleteDocument(document)))
+        .thenCompose(deleted -> objects.deletePrefix(prefix)));
   }
 
   /** Runs a port call; whatever fails, synchronously or in its stage, fails with {@link Failed} and a reason. */

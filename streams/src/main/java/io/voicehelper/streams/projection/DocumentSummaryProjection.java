@@ -48,13 +48,8 @@ public final class DocumentSummaryProjection {
       });
     }
 
-    /** Persistence ids are {@code "Document|" + entityId}. */
     static DocumentRef documentOf(String persistenceId) {
-      String prefix = DocumentEntity.ENTITY_KEY.name() + "|";
-      if (!persistenceId.startsWith(prefix)) {
-        throw new IllegalArgumentException("not a document's persistence id: " + persistenceId);
-      }
-      return DocumentRef.fromEntityId(persistenceId.substring(prefix.length()));
+      return DocumentEntity.documentOf(persistenceId);
     }
 
     private record Row(String tenant, String collection, String document, Instant at) {}

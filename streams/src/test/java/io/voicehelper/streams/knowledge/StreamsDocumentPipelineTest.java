@@ -325,11 +325,11 @@ class StreamsDocumentPipelineTest {
             "removeDocument acme|faq|doc-1 keep 1"),
         index.log().calls());
     assertEquals(List.of(1), index.versionsOf(DOC));
-    assertEquals(1, chunks.publishedVersion(DOC));
+    assertEquals(1, chunks.markedVersion(DOC));
 
     await(pipeline.publish(DOC, 2));
     assertEquals(List.of(2), index.versionsOf(DOC));
-    assertEquals(2, chunks.publishedVersion(DOC));
+    assertEquals(2, chunks.markedVersion(DOC));
     List<SearchHit> hits = await(index.searchKeyword(SearchFilter.tenant("acme"), "oldpolicy", 50));
     assertEquals(List.of(OTHER), hits.stream().map(hit -> hit.chunk().document()).distinct().toList(),
         "the superseded version is no longer found; the other document is untouched");
@@ -346,7 +346,7 @@ class StreamsDocumentPipelineTest {
 
     assertEquals("Publishing version 2 failed: index node lost", failure(pipeline.publish(DOC, 2)).getMessage());
     assertEquals(List.of(1, 2), index.versionsOf(DOC), "the crash left both versions in the index");
-    assertEquals(1, chunks.publishedVersion(DOC));
+    assertEquals(1, chunks.markedVersion(DOC));
 
     await(pipeline.purgeChunks(DOC, 2));
     assertEquals(List.of(1), index.versionsOf(DOC));
@@ -370,7 +370,7 @@ class StreamsDocumentPipelineTest {
     chunks.log().failNext("publish", new IllegalStateException("journal database busy"));
     failure(pipeline.publish(DOC, 2));
     assertEquals(List.of(2), index.versionsOf(DOC));
-    assertEquals(1, chunks.publishedVersion(DOC));
+    assertEquals(1, chunks.markedVersion(DOC));
     index.log().clear();
 
     await(pipeline.purgeChunks(DOC, 1));
@@ -390,7 +390,7 @@ class StreamsDocumentPipelineTest {
 
     await(pipeline.unpublish(DOC));
     assertEquals(List.of(), index.versionsOf(DOC));
-    assertEquals(0, chunks.publishedVersion(DOC));
+    assertEquals(0, chunks.markedVersion(DOC));
     assertEquals(5, chunks.chunksOf(DOC, 1).size());
   }
 
@@ -406,7 +406,7 @@ class StreamsDocumentPipelineTest {
     await(pipeline.purgeDocument(DOC));
     assertEquals(List.of(), index.versionsOf(DOC));
     assertTrue(chunks.chunksOf(DOC, 1).isEmpty() && chunks.chunksOf(DOC, 2).isEmpty());
-    assertEquals(0, chunks.publishedVersion(DOC));
+    assertEquals(0, chunks.markedVersion(DOC));
     assertFalse(Files.exists(root.resolve("acme/faq/doc-1")));
     assertEquals("acme/faq/doc-1/", DocumentEntity.objectPrefix(DOC));
     assertEquals(List.of(1), index.versionsOf(OTHER));

@@ -15,8 +15,10 @@ import java.sql.PreparedStatement;
 import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.Executor;
@@ -142,6 +144,32 @@ public final class JdbcChunkStore implements ChunkStore {
         + " AND c.collection_id = p.collection_id AND c.document_id = p.document_id AND c.version = p.version"
         + " WHERE 1 = 1";
     return pages("reading published chunks", sql, (statement, i) -> i);
+  }
+
+  /** One transaction, so the mark and the ids agree; reads ids only, never text or embeddings. */
+  @Override
+  public CompletionStage<PublishedVersion> publishedVersion(DocumentRef document) {
+    return tx("reading the published version of " + document.entityId(), c -> {
+      int version;
+      try (PreparedStatement select = c.prepareStatement("SELECT version FROM kb_published WHERE tenant_id = ?"
+          + " AND collection_id = ? AND document_id = ?")) {
+        setDocument(select, document);
+        try (ResultSet rows = select.executeQuery()) {
+          if (!rows.next()) return PublishedVersion.NONE;
+          version = rows.getInt(1);
+        }
+      }
+      Set<String> ids = new HashSet<>();
+      try (PreparedStatement select = c.prepareStatement("SELECT chunk_id FROM kb_chunks WHERE tenant_id = ?"
+          + " AND collection_id = ? AND document_id = ? AND version = ?")) {
+        setDocument(select, document);
+        select.setInt(4, version);
+        try (ResultSet rows = select.executeQuery()) {
+          while (rows.next()) ids.add(rows.getString(1));
+        }
+      }
+      return new PublishedVersion(version, ids);
+    });
   }
 
   @Override

@@ -13,11 +13,15 @@ import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.util.ArrayList;
+import java.util.Collection;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 import org.apache.lucene.analysis.Analyzer;
 import org.apache.lucene.codecs.KnnVectorsFormat;
@@ -73,6 +77,8 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   static final String DIMENSION = "voicehelper.dimension";
   static final String SCHEMA = "voicehelper.schema";
   static final String COMPLETE = "voicehelper.complete";
+  /** Followed by a journal tag: the journal offset up to which the index has applied that tag's events. */
+  static final String JOURNAL_OFFSET = "voicehelper.journal-offset.";
 
   private final Path path;
   private final int dimension;
@@ -84,6 +90,8 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   private final SearcherManager searchers;
   /** False while the index lacks chunks the chunk table has: new, discarded, or a rebuild that did not finish. */
   private volatile boolean complete;
+  /** Per journal tag, the offset whose events the index reflects; committed with the index (see {@link #commit}). */
+  private final Map<String, Long> journalOffsets = new ConcurrentHashMap<>();
 
   /** Opens (or creates) the index in {@code path} with {@link HnswSettings#DEFAULT}. */
   public LuceneKnowledgeIndex(Path path, int dimension, String modelId, Executor executor) throws IOException {
@@ -108,6 +116,7 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
     this.directory = FSDirectory.open(path);
     String mismatch = mismatch(directory);
     this.complete = mismatch == null;
+    if (mismatch == null) journalOffsets.putAll(journalOffsets(directory));
     if (mismatch != null) log.warn("Knowledge index at {}: {}; it starts empty and needs a rebuild", path, mismatch);
     IndexWriterConfig config = new IndexWriterConfig(analyzer)
         .setOpenMode(mismatch == null ? OpenMode.APPEND : OpenMode.CREATE)
@@ -148,6 +157,14 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
     return "true".equals(data.get(COMPLETE)) ? null : "its last rebuild did not finish";
   }
 
+  private static Map<String, Long> journalOffsets(Directory directory) throws IOException {
+    Map<String, Long> offsets = new HashMap<>();
+    SegmentInfos.readLatestCommit(directory).getUserData().forEach((key, value) -> {
+      if (key.startsWith(JOURNAL_OFFSET)) offsets.put(key.substring(JOURNAL_OFFSET.length()), Long.parseLong(value));
+    });
+    return offsets;
+  }
+
   private static Lucene912Codec codec(HnswSettings hnsw) {
     KnnVectorsFormat vectors = new Lucene99HnswVectorsFormat(hnsw.maxConn(), hnsw.beamWidth());
     return new Lucene912Codec() {
@@ -165,6 +182,28 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
    */
   public boolean needsRebuild() {
     return !complete;
+  }
+
+  /**
+   * Per journal tag, the offset up to which the index reflects the journal's events (committed with the index, so
+   * they survive a restart and vanish with the index); empty when unknown: a new or discarded index, or one rebuilt
+   * without offsets.
+   */
+  public Map<String, Long> journalOffsets() {
+    return Map.copyOf(journalOffsets);
+  }
+
+  /**
+   * Records that the index reflects the journal up to {@code offsets} (per tag) and commits, after every write asked
+   * for before. Call it only once those events' changes were written, so a committed offset never runs ahead of the
+   * index.
+   */
+  public CompletionStage<Void> saveJournalOffsets(Map<String, Long> offsets) {
+    if (offsets.isEmpty()) return CompletableFuture.completedFuture(null);
+    return serially(() -> CompletableFuture.runAsync(() -> io(() -> {
+      journalOffsets.putAll(offsets);
+      commit();
+    }), executor));
   }
 
   /** The directory the index lives in. */
@@ -196,6 +235,40 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
     return write(() -> writer.deleteDocuments(ChunkFields.collection(tenantId, collectionId)));
   }
 
+  /** Removes the document's chunks with these ids, of whatever version. */
+  public CompletionStage<Void> removeChunks(DocumentRef document, Collection<String> chunkIds) {
+    if (chunkIds.isEmpty()) return CompletableFuture.completedFuture(null);
+    return write(() -> writer.deleteDocuments(chunkIds.stream()
+        .map(id -> ChunkFields.keyTerm(document, id))
+        .toArray(org.apache.lucene.index.Term[]::new)));
+  }
+
+  /** The ids of the document's chunks in the index, by version: what a follower compares with the chunk table. */
+  public CompletionStage<Map<Integer, Set<String>>> chunkIdsByVersion(DocumentRef document) {
+    return CompletableFuture.supplyAsync(() -> {
+      try {
+        IndexSearcher searcher = searchers.acquire();
+        try {
+          Query query = ChunkFields.documentExcept(document, 0);
+          TopDocs top = searcher.search(query, Math.max(1, searcher.count(query)));
+          StoredFields stored = searcher.storedFields();
+          Map<Integer, Set<String>> held = new HashMap<>();
+          for (ScoreDoc hit : top.scoreDocs) {
+            org.apache.lucene.document.Document doc = stored.document(hit.doc,
+                Set.of(ChunkFields.VERSION, ChunkFields.CHUNK_ID));
+            held.computeIfAbsent(doc.getField(ChunkFields.VERSION).numericValue().intValue(), v -> new HashSet<>())
+                .add(doc.get(ChunkFields.CHUNK_ID));
+          }
+          return held;
+        } finally {
+          searchers.release(searcher);
+        }
+      } catch (IOException e) {
+        throw new UncheckedIOException("reading the knowledge index at " + path + " failed", e);
+      }
+    }, executor);
+  }
+
   /**
    * Deletes everything, then writes {@code chunks} in batches of {@value #REBUILD_BATCH}, pulling the next batch
    * only when the previous one is written, and commits once at the end. Searches see the old content until the
@@ -204,12 +277,23 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
    * stays {@link #needsRebuild() in need of a rebuild}.
    */
   public CompletionStage<Void> rebuild(Source<EmbeddedChunk, ?> chunks, Materializer materializer) {
-    return serially(() -> rebuildNow(chunks, materializer));
+    return rebuild(Map.of(), chunks, materializer);
   }
 
-  private CompletionStage<Void> rebuildNow(Source<EmbeddedChunk, ?> chunks, Materializer materializer) {
+  /**
+   * As {@link #rebuild(Source, Materializer)}, and records {@code journalOffsets} with the commit that completes it:
+   * read them from the journal before the chunk table is streamed, so that no change falls between the two.
+   */
+  public CompletionStage<Void> rebuild(Map<String, Long> journalOffsets, Source<EmbeddedChunk, ?> chunks,
+      Materializer materializer) {
+    return serially(() -> rebuildNow(Map.copyOf(journalOffsets), chunks, materializer));
+  }
+
+  private CompletionStage<Void> rebuildNow(Map<String, Long> offsets, Source<EmbeddedChunk, ?> chunks,
+      Materializer materializer) {
     return CompletableFuture.runAsync(() -> {
       complete = false;
+      journalOffsets.clear();
       io(writer::deleteAll);
     }, executor)
         .thenCompose(started -> chunks
@@ -218,10 +302,12 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
             .runWith(Sink.ignore(), materializer))
         .thenRunAsync(() -> {
           complete = true;
+          journalOffsets.putAll(offsets);
           try {
             io(this::commit);
           } catch (RuntimeException e) {
             complete = false;
+            journalOffsets.clear();
             throw e;
           }
           io(searchers::maybeRefreshBlocking);
@@ -265,13 +351,14 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   /** The last write asked for; the next one starts after it. */
   private CompletableFuture<Void> writes = CompletableFuture.completedFuture(null);
 
-  /** Commits with this index's model, dimension, layout and completeness. */
+  /** Commits with this index's model, dimension, layout, completeness and journal offsets. */
   private synchronized void commit() throws IOException {
     Map<String, String> data = new HashMap<>();
     data.put(MODEL, modelId);
     data.put(DIMENSION, String.valueOf(dimension));
     data.put(SCHEMA, ChunkFields.SCHEMA);
     data.put(COMPLETE, String.valueOf(complete));
+    journalOffsets.forEach((tag, offset) -> data.put(JOURNAL_OFFSET + tag, String.valueOf(offset)));
     writer.setLiveCommitData(data.entrySet());
     writer.commit();
   }

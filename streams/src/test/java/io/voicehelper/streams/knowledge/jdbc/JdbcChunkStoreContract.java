@@ -5,6 +5,7 @@ import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.chunk;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
+import io.voicehelper.entities.knowledge.ChunkStore;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
 import java.sql.Connection;
@@ -12,8 +13,10 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.stream.Collectors;
 import javax.sql.DataSource;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.stream.Materializer;
@@ -161,6 +164,22 @@ abstract class JdbcChunkStoreContract {
     assertEquals(1, rows("kb_published"));
     assertEquals(List.of("tenant-b"), read(store.published()).stream()
         .map(e -> e.chunk().document().tenantId()).distinct().toList());
+  }
+
+  @Test
+  void thePublishedVersionComesWithItsChunkIds() throws Exception {
+    assertEquals(ChunkStore.PublishedVersion.NONE, await(store.publishedVersion(GUIDE)));
+    await(store.save(version(GUIDE, 1, 2)));
+    await(store.save(version(GUIDE, 2, 4)));
+    await(store.save(version(GUIDE_OF_B, 2, 1)));
+    await(store.publish(GUIDE, 2));
+    assertEquals(new ChunkStore.PublishedVersion(2, version(GUIDE, 2, 4).stream()
+        .map(e -> e.chunk().chunkId()).collect(Collectors.toSet())), await(store.publishedVersion(GUIDE)));
+
+    await(store.deleteVersion(GUIDE, 2)); // a mark on a version without chunks publishes nothing
+    assertEquals(new ChunkStore.PublishedVersion(2, Set.of()), await(store.publishedVersion(GUIDE)));
+    await(store.publish(GUIDE, 0));
+    assertEquals(ChunkStore.PublishedVersion.NONE, await(store.publishedVersion(GUIDE)));
   }
 
   @Test

@@ -14,6 +14,7 @@ import io.voicehelper.entities.knowledge.SearchFilter;
 import io.voicehelper.entities.knowledge.SearchHit;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.Optional;
@@ -268,6 +269,43 @@ class LuceneKnowledgeIndexTest {
         texts(await(index.searchVector(tenantA(), new float[] {0, 0, 1, 0}, 1))));
     assertEquals(List.of(), await(index.searchKeyword(tenantA(), "router firmware", 10)).stream()
         .filter(hit -> hit.chunk().version() == 1).toList());
+  }
+
+  @Test
+  void chunkIdsByVersionTellWhatTheIndexHoldsOfOneDocument() throws Exception {
+    await(index.upsert(List.of(chunk(RETURNS, 2, 0, "returns v2", 1, 0, 0, 0))));
+    assertEquals(Map.of(
+            1, Set.of(chunk(RETURNS, 1, 0, RETURNS_ZH, 1).chunk().chunkId(),
+                chunk(RETURNS, 1, 1, REFUND_EN, 1).chunk().chunkId()),
+            2, Set.of(chunk(RETURNS, 2, 0, "returns v2", 1).chunk().chunkId())),
+        await(index.chunkIdsByVersion(RETURNS)));
+    assertEquals(Map.of(), await(index.chunkIdsByVersion(new DocumentRef("tenant-a", "policies", "none"))));
+
+    await(index.removeChunks(RETURNS, List.of(chunk(RETURNS, 1, 1, REFUND_EN, 1).chunk().chunkId())));
+    assertEquals(Map.of(1, Set.of(chunk(RETURNS, 1, 0, RETURNS_ZH, 1).chunk().chunkId()),
+        2, Set.of(chunk(RETURNS, 2, 0, "returns v2", 1).chunk().chunkId())), await(index.chunkIdsByVersion(RETURNS)));
+    assertEquals(1, await(index.chunkIdsByVersion(OTHER_TENANT)).get(1).size(), "another tenant's same ids stay");
+  }
+
+  @Test
+  void journalOffsetsAreCommittedWithTheIndexAndGoWithIt() throws Exception {
+    assertEquals(Map.of(), index.journalOffsets(), "a new index knows no offsets");
+    await(index.rebuild(Map.of("document-0", 7L, "document-1", 7L), Source.single(chunk(MANUAL, 3, 0, ROUTER_EN, 0,
+        0, 1, 0)), materializer()));
+    assertEquals(Map.of("document-0", 7L, "document-1", 7L), index.journalOffsets());
+    await(index.saveJournalOffsets(Map.of("document-1", 12L)));
+    index.close();
+
+    index = new LuceneKnowledgeIndex(dir, 4, MODEL, blocking);
+    assertEquals(Map.of("document-0", 7L, "document-1", 12L), index.journalOffsets(), "a restart resumes");
+    await(index.rebuild(Source.single(chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0)), materializer()));
+    assertEquals(Map.of(), index.journalOffsets(), "a rebuild without offsets forgets them");
+    await(index.rebuild(Map.of("document-0", 20L), Source.single(chunk(MANUAL, 3, 0, ROUTER_EN, 0, 0, 1, 0)),
+        materializer()));
+    index.close();
+
+    index = new LuceneKnowledgeIndex(dir, 4, "another-model", blocking);
+    assertEquals(Map.of(), index.journalOffsets(), "a discarded index has no offsets");
   }
 
   static Materializer materializer() {

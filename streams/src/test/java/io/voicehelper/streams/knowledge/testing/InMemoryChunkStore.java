@@ -8,13 +8,14 @@ import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.stream.Collectors;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * A {@link ChunkStore} in memory, keyed by chunk id like the real table, with its calls recorded and failures
- * injectable through {@link #log()} (operations: save, version, count, publish, published, deleteVersion,
- * deleteDocument). Thread-safe.
+ * injectable through {@link #log()} (operations: save, version, publishedVersion, count, publish, published,
+ * deleteVersion, deleteDocument). Thread-safe.
  */
 public final class InMemoryChunkStore implements ChunkStore {
 
@@ -43,8 +44,8 @@ public final class InMemoryChunkStore implements ChunkStore {
         .toList();
   }
 
-  /** The document's published version, 0 for none. */
-  public int publishedVersion(DocumentRef document) {
+  /** The document's published version, 0 for none (read directly, without recording a call). */
+  public int markedVersion(DocumentRef document) {
     return published.getOrDefault(document, 0);
   }
 
@@ -60,6 +61,17 @@ public final class InMemoryChunkStore implements ChunkStore {
   public Source<EmbeddedChunk, NotUsed> version(DocumentRef document, int version) {
     RuntimeException failure = log.record("version", document.entityId() + " v" + version);
     return failure != null ? Source.failed(failure) : Source.from(chunksOf(document, version));
+  }
+
+  @Override
+  public CompletionStage<PublishedVersion> publishedVersion(DocumentRef document) {
+    return log.call("publishedVersion", document.entityId(), () -> {
+      int version = published.getOrDefault(document, 0);
+      if (version == 0) return PublishedVersion.NONE;
+      return new PublishedVersion(version, chunksOf(document, version).stream()
+          .map(c -> c.chunk().chunkId())
+          .collect(Collectors.toSet()));
+    });
   }
 
   @Override

@@ -69,12 +69,20 @@ public final class ChunkFields {
   }
 
   public static String key(Chunk chunk) {
-    DocumentRef doc = chunk.document();
-    return doc.tenantId() + "|" + doc.collectionId() + "|" + chunk.chunkId();
+    return key(chunk.document(), chunk.chunkId());
+  }
+
+  private static String key(DocumentRef doc, String chunkId) {
+    return doc.tenantId() + "|" + doc.collectionId() + "|" + chunkId;
   }
 
   public static Term keyTerm(Chunk chunk) {
     return new Term(KEY, key(chunk));
+  }
+
+  /** The update key of the document's chunk {@code chunkId}. */
+  public static Term keyTerm(DocumentRef document, String chunkId) {
+    return new Term(KEY, key(document, chunkId));
   }
 
   /** The chunk as a document; {@code vector} must be normalised and of the index's dimension. */
