@@ -1,6 +1,7 @@
 // Drives the knowledge page in Debian's Chromium like a person would: sign up on the chat page, follow its link to the
 // knowledge page, create a collection, upload a Markdown file and watch it become READY, upload the same file name
-// again and watch version 2 replace version 1, download version 1, take a screenshot, restore version 1.
+// again and watch version 2 replace version 1, search the collection (only version 2 answers), download version 1,
+// take a screenshot, restore version 1.
 //
 //   node knowledge-page.mjs <base-url> <screenshot.png>
 //
@@ -141,6 +142,19 @@ try {
   check(await row(FILE).count() === 1, 'the same file name is one document, not two');
   check(await versionItem(1).locator('[data-testid="restore"]').isVisible(), 'a superseded version can be restored');
   check(await versionItem(2).locator('[data-testid="restore"]').count() === 0, 'the published version has no restore');
+
+  step = 'search the collection';
+  await page.fill('[data-testid="search-input"]', 'How many days do I have to return an item?');
+  await page.click('[data-testid="search-submit"]');
+  const firstResult = page.locator('[data-testid="search-result"]').first();
+  await firstResult.waitFor();
+  check((await firstResult.getAttribute('data-document')) === FILE, 'the best passage is from the uploaded file');
+  const found = await firstResult.textContent();
+  check(found.includes('60 days') && !found.includes('30 days'),
+    `the passage is from the published version 2: ${JSON.stringify(found.slice(0, 200))}`);
+  check(found.includes('v2'), 'the passage names its version');
+  check((await page.textContent('[data-testid="search-summary"]')).includes('vector and keyword'),
+    'the summary says both searches answered');
 
   step = 'download version 1';
   const [download] = await Promise.all([

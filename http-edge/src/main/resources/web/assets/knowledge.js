@@ -8,6 +8,9 @@
   const Session = window.VoiceHelperSession;
   const { AUTH, ProblemError, problemFromText, networkError } = Session;
   const API = '/api/v1/collections';
+  const SEARCH_API = '/api/v1/retrieval/search';
+  const SEARCH_TOP_K = 5;
+  const SNIPPET_CHARS = 280;
   const MAX_UPLOAD_BYTES = 100 * 1024 * 1024; // the server refuses more with a 413 anyway
   const POLL_MS = 1500;
   const UPLOADS_AT_ONCE = 2;
@@ -60,6 +63,10 @@
     documents: $('documents'),
     documentRows: $('document-rows'),
     documentsEmpty: $('documents-empty'),
+    searchForm: $('search-form'),
+    searchInput: $('search-input'),
+    searchSummary: $('search-summary'),
+    searchResults: $('search-results'),
   };
 
   // The tab's sign-in, shared with the chat page (session.js).
@@ -222,6 +229,56 @@
   }
 
   // ---------------------------------------------------------------------------------------------------------------
+  // Search: what the assistant would find in this collection (docs/retrieval-api.md)
+
+  function clearSearch() {
+    els.searchResults.replaceChildren();
+    els.searchSummary.textContent = '';
+  }
+
+  async function searchCollection(event) {
+    event.preventDefault();
+    const query = els.searchInput.value.trim();
+    if (!query || !state.currentId) return;
+    const view = state.view;
+    clearError();
+    els.searchSummary.textContent = 'Searching…';
+    els.searchResults.replaceChildren();
+    try {
+      const body = await requestJson(SEARCH_API, 'POST',
+        { query, collections: [state.currentId], topK: SEARCH_TOP_K });
+      if (view !== state.view) return; // another collection was opened meanwhile
+      renderSearch(body);
+    } catch (error) {
+      if (view !== state.view) return;
+      els.searchSummary.textContent = '';
+      showError(error);
+    }
+  }
+
+  function renderSearch(body) {
+    const results = (body && body.results) || [];
+    const how = { hybrid: 'vector and keyword search', vector_only: 'vector search only',
+      keyword_only: 'keyword search only' }[body.mode] || body.mode;
+    const parts = [results.length === 0 ? 'Nothing in this collection matches.'
+      : `${results.length} passage${results.length === 1 ? '' : 's'} by ${how}`];
+    if (body.degraded && body.degraded.length) parts.push(`(${body.degraded.join('; ')})`);
+    if (body.timings && results.length) parts.push(`in ${Math.round(body.timings.totalMs)} ms${body.cached ? ', cached' : ''}`);
+    els.searchSummary.textContent = parts.join(' ');
+    els.searchResults.replaceChildren(...results.map((r) => {
+      const text = r.text.length > SNIPPET_CHARS ? `${r.text.slice(0, SNIPPET_CHARS)}…` : r.text;
+      const where = [r.documentName || r.documentId, `v${r.version}`, ...(r.headingPath || [])].join(' › ');
+      return h('li', { className: 'kb-search-result', dataset: { testid: 'search-result', document: r.documentName || '' } },
+        h('div', { className: 'kb-search-where', text: where }),
+        h('p', { className: 'kb-search-text', text }),
+        h('div', { className: 'kb-muted kb-search-score',
+          text: `score ${r.score.toFixed(3)}`
+            + (r.scores.vectorRank ? ` · vector #${r.scores.vectorRank}` : '')
+            + (r.scores.keywordRank ? ` · keyword #${r.scores.keywordRank}` : '') }));
+    }));
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
   // Collections
 
   async function loadCollections() {
@@ -264,6 +321,7 @@
     state.listFetchedAt = 0;
     els.documentRows.replaceChildren();
     els.renameForm.hidden = true;
+    clearSearch();
     clearError();
     history.replaceState(null, '', collection ? `#/c/${enc(collection.id)}` : location.pathname);
     renderCollections();
@@ -915,6 +973,7 @@
   // Wiring
 
   els.createForm.addEventListener('submit', createCollection);
+  els.searchForm.addEventListener('submit', searchCollection);
   els.rename.addEventListener('click', startRename);
   els.renameForm.addEventListener('submit', saveRename);
   els.renameCancel.addEventListener('click', () => {
