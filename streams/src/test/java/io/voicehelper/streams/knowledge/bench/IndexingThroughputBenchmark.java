@@ -1,5 +1,6 @@
 package io.voicehelper.streams.knowledge.bench;
 
+import com.sun.management.OperatingSystemMXBean;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigFactory;
 import dev.langchain4j.data.segment.TextSegment;
@@ -25,6 +26,7 @@ import io.voicehelper.streams.knowledge.parsing.TikaDocumentParser;
 import io.voicehelper.streams.knowledge.storage.FileSystemObjectStore;
 import io.voicehelper.streams.knowledge.storage.ObjectStoreSettings;
 import java.io.ByteArrayInputStream;
+import java.lang.management.ManagementFactory;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -36,8 +38,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -81,7 +85,7 @@ class IndexingThroughputBenchmark {
   /** Surefire runs in the module's directory; the sample ships with the node. */
   private static final Path SAMPLE_KB = Path.of("..", "cluster", "src", "main", "resources", "sample-kb");
   private static final String EMBEDDING_DISPATCHER = EmbeddingSettings.CONFIG_PATH + ".dispatcher";
-  /** The node's dispatchers for the Lucene index and JDBC, as cluster's {@code node.conf} sets them (not in streams). */
+  /** The node's dispatchers for the Lucene index and JDBC, as cluster's {@code node.conf} sets them. */
   private static final String NODE_DISPATCHERS = """
       voicehelper.knowledge-blocking-dispatcher {
         type = Dispatcher
@@ -99,8 +103,8 @@ class IndexingThroughputBenchmark {
       """;
 
   /** The process's CPU time and the machine's load. */
-  private static final com.sun.management.OperatingSystemMXBean OS =
-      (com.sun.management.OperatingSystemMXBean) java.lang.management.ManagementFactory.getOperatingSystemMXBean();
+  private static final OperatingSystemMXBean OS =
+      (OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean();
 
   @TempDir Path objectsDir;
   @TempDir Path indexDir;
@@ -230,7 +234,9 @@ class IndexingThroughputBenchmark {
 
   /** Fails unless the pass handled every chunk; prints it, for whoever watches the run. */
   private static Pass checked(String name, int round, Pass pass, int chunks) {
-    if (pass.chunks() != chunks) throw new AssertionError(name + " handled " + pass.chunks() + " chunks, not " + chunks);
+    if (pass.chunks() != chunks) {
+      throw new AssertionError(name + " handled " + pass.chunks() + " chunks, not " + chunks);
+    }
     System.out.printf(Locale.ROOT, "round %2d %-12s %6.2f s %7.1f chunks/s %6.1f CPU ms/chunk%n", round, name,
         pass.seconds(), pass.chunksPerSecond(), pass.cpuMillisPerChunk());
     return pass;
@@ -247,7 +253,7 @@ class IndexingThroughputBenchmark {
     return documents;
   }
 
-  private static java.util.concurrent.Executor dispatcher(ActorSystem<?> system, String path) {
+  private static Executor dispatcher(ActorSystem<?> system, String path) {
     return system.dispatchers().lookup(DispatcherSelector.fromConfig(path));
   }
 
@@ -263,7 +269,7 @@ class IndexingThroughputBenchmark {
           .toList());
     }
     AtomicInteger next = new AtomicInteger();
-    List<java.util.concurrent.Callable<Integer>> workers = Collections.nCopies(threads, () -> {
+    List<Callable<Integer>> workers = Collections.nCopies(threads, () -> {
       int embedded = 0;
       for (int batch = next.getAndIncrement(); batch < batches.size(); batch = next.getAndIncrement()) {
         embedded += model.embedAll(batches.get(batch)).content().size();
@@ -336,7 +342,9 @@ class IndexingThroughputBenchmark {
       List<float[]> found = new ArrayList<>(texts.size());
       for (String text : texts) {
         float[] vector = vectors.get(text);
-        if (vector == null) return CompletableFuture.failedFuture(new IllegalStateException("not precomputed: " + text));
+        if (vector == null) {
+          return CompletableFuture.failedFuture(new IllegalStateException("not precomputed: " + text));
+        }
         found.add(vector);
       }
       return CompletableFuture.completedFuture(found);
@@ -390,9 +398,10 @@ class IndexingThroughputBenchmark {
         %d characters), cut by the configured chunker (at most %d tokens, %d of overlap) into %d chunks of %.0f \
         tokens on average. Every configuration embeds or indexes all %d chunks once per round: %d warm-up round (and \
         %d more passes of the pipeline with precomputed vectors), then %d measured rounds, the configurations' order \
-        rotated from round to round so that the machine's noise hits them alike; the whole test took %.0f s. Chunks/s is the P50 of the measured rounds, with the slowest and the \
-        fastest round; CPU per chunk is the whole process's CPU time over the pass (all threads), which the other \
-        programs on the machine inflate less; a ratio is taken within each round, then its P50.
+        rotated from round to round so that the machine's noise hits them alike; the whole test took %.0f s. \
+        Chunks/s is the P50 of the measured rounds, with the slowest and the fastest round; CPU per chunk is the \
+        whole process's CPU time over the pass (all threads), which the other programs on the machine inflate less; \
+        a ratio is taken within each round, then its P50.
 
         """, documents.size(), characters, setup.chunking().maxTokens(), setup.chunking().overlapTokens(),
         drafts.size(), meanTokens, drafts.size(), WARMUP_ROUNDS, EXTRA_PIPELINE_WARMUPS, measured.get("raw-1").size(),
