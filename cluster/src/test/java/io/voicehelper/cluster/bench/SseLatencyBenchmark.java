@@ -3,6 +3,7 @@ package io.voicehelper.cluster.bench;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import io.voicehelper.cluster.Node;
+import io.voicehelper.entities.bench.BenchmarkReport;
 import java.io.BufferedReader;
 import java.io.IOException;
 import java.io.InputStream;
@@ -13,8 +14,6 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
-import java.nio.file.Path;
 import java.time.Duration;
 import java.time.LocalDate;
 import java.util.ArrayList;
@@ -37,7 +36,7 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Measures what the edge adds to a streamed reply: time to the first SSE byte and to the first token, and the time per
  * token, on a whole node (HTTP edge → sharding → event-sourced conversation → generation stream → StreamRef → SSE),
- * against a bare Pekko HTTP route that streams the same events from memory in the same JVM. Writes
+ * against a bare Pekko HTTP route that streams the same events from memory in the same JVM. Writes its section of
  * {@code docs/benchmarks.md}. Run:
  *
  * <pre>mvn -o -B -pl cluster test -Dtest=SseLatencyBenchmark -Dbench=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
@@ -463,10 +462,7 @@ class SseLatencyBenchmark {
 
   private static void write(List<Sample> ours, List<Sample> baseline, int tokens, String flood) throws IOException {
     StringBuilder md = new StringBuilder();
-    md.append("# Benchmarks\n\n")
-        .append("Numbers from one run on the development machine (2 cores, shared, noisy): compare the ratios, not ")
-        .append("the absolute values. Each benchmark measures a baseline in the same run.\n\n")
-        .append("## Streaming a reply over SSE (edge overhead)\n\n")
+    md.append("## Streaming a reply over SSE (edge overhead)\n\n")
         .append("`cluster/src/test/java/io/voicehelper/cluster/bench/SseLatencyBenchmark.java`, run on ")
         .append(LocalDate.now()).append(":\n\n")
         .append("```\nmvn -o -B -pl cluster test -Dtest=SseLatencyBenchmark -Dbench=true ")
@@ -488,8 +484,7 @@ class SseLatencyBenchmark {
         .append("Per token is the time between consecutive `delta` events at the client; deltas that arrive in one ")
         .append("network read count as 0 ms apart, so the baseline, which writes all of them at once, shows 0.\n");
     md.append("\n").append(flood);
-    Path docs = Path.of(System.getProperty("user.dir")).resolveSibling("docs").resolve("benchmarks.md");
-    Files.writeString(docs, md.toString());
+    BenchmarkReport.writeSection("sse-latency", md.toString());
     System.out.println(md);
   }
 

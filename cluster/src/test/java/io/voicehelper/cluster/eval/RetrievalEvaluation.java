@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.voicehelper.entities.retrieval.Fusion;
 import io.voicehelper.streams.retrieval.HybridRetriever;
+import io.voicehelper.entities.bench.BenchmarkReport;
 import io.voicehelper.entities.retrieval.RetrievalSettings;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -24,7 +25,7 @@ import org.junit.jupiter.api.io.TempDir;
 /**
  * The retrieval evaluation command: indexes the sample knowledge base, runs the labelled questions through BM25 only,
  * vector only and hybrid retrieval (the configured default and other fusions), then a tuning grid; prints the tables,
- * writes them to {@code docs/benchmarks.md} (between the {@value #BEGIN} markers) and the default's figures to
+ * writes them to {@code docs/benchmarks.md} (its {@code retrieval-eval} section) and the default's figures to
  * {@code sample-kb-eval/recorded.json}, which {@link HybridRetrievalRegressionTest} holds hybrid retrieval to. Run:
  *
  * <pre>mvn -o -B -pl cluster -am test -Dtest=RetrievalEvaluation -Deval=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
@@ -34,8 +35,6 @@ class RetrievalEvaluation {
 
   static final String COMMAND =
       "mvn -o -B -pl cluster -am test -Dtest=RetrievalEvaluation -Deval=true -Dsurefire.failIfNoSpecifiedTests=false";
-  static final String BEGIN = "<!-- bench:retrieval-eval -->";
-  static final String END = "<!-- /bench:retrieval-eval -->";
   /** bge's instruction for retrieval queries (Chinese models), tried as a prefix of every query. */
   static final String QUERY_INSTRUCTION = "为这个句子生成表示以用于检索相关文章：";
 
@@ -107,8 +106,7 @@ class RetrievalEvaluation {
       String section = section(eval, new Findings(indexSeconds, keyword, vector, hybrid, vectorAt50, otherLanguage,
           main, grid, instruction, headingsExperiment(defaults)));
       System.out.println(section);
-      replaceSection(Path.of(System.getProperty("user.dir")).resolveSibling("docs").resolve("benchmarks.md"),
-          section);
+      BenchmarkReport.writeSection("retrieval-eval", section);
       writeRecorded(Path.of(System.getProperty("user.dir"), "src/test/resources/sample-kb-eval/recorded.json"),
           defaults, keyword, vector, hybrid);
     }
@@ -286,18 +284,6 @@ class RetrievalEvaluation {
         .append("hybrid only ties BM25's R@5, so that floor would turn on a single question.\n\n")
         .append("Not tried: a reranker (no reranker weights are obtainable here).\n");
     return md.toString();
-  }
-
-  /** Replaces what is between the markers in {@code file}, or appends the section with them; nothing else changes. */
-  private static void replaceSection(Path file, String section) throws IOException {
-    String text = Files.exists(file) ? Files.readString(file, StandardCharsets.UTF_8) : "";
-    String block = BEGIN + "\n" + section + END;
-    int begin = text.indexOf(BEGIN);
-    int end = text.indexOf(END);
-    String updated = begin >= 0 && end > begin
-        ? text.substring(0, begin) + block + text.substring(end + END.length())
-        : text + (text.isEmpty() || text.endsWith("\n\n") ? "" : text.endsWith("\n") ? "\n" : "\n\n") + block + "\n";
-    Files.writeString(file, updated, StandardCharsets.UTF_8);
   }
 
   private static void writeRecorded(Path file, RetrievalSettings defaults, SampleKbEvaluation.Report keyword,
