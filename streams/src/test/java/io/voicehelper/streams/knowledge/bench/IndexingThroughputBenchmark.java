@@ -15,6 +15,7 @@ import io.voicehelper.entities.knowledge.Embedder;
 import io.voicehelper.entities.knowledge.ObjectStore;
 import io.voicehelper.streams.knowledge.IndexingSettings;
 import io.voicehelper.streams.knowledge.StreamsDocumentPipeline;
+import io.voicehelper.streams.knowledge.index.DocumentLanes;
 import io.voicehelper.streams.knowledge.chunking.ChunkDraft;
 import io.voicehelper.streams.knowledge.chunking.ChunkingSettings;
 import io.voicehelper.streams.knowledge.chunking.StructuredChunker;
@@ -189,9 +190,9 @@ class IndexingThroughputBenchmark {
       try (LuceneKnowledgeIndex index = new LuceneKnowledgeIndex(indexDir, port.dimension(), port.modelId(),
           dispatcher(system, "voicehelper.knowledge-blocking-dispatcher"))) {
         DocumentPipeline withModel =
-            StreamsDocumentPipeline.create(system, objects, parser, chunker, port, chunks, index);
-        DocumentPipeline withoutModel =
-            StreamsDocumentPipeline.create(system, objects, parser, chunker, precomputed, chunks, index);
+            StreamsDocumentPipeline.create(system, objects, parser, chunker, port, chunks, index, new DocumentLanes());
+        DocumentPipeline withoutModel = StreamsDocumentPipeline.create(system, objects, parser, chunker, precomputed,
+            chunks, index, new DocumentLanes());
 
         Map<String, Measurement> contenders = new LinkedHashMap<>();
         contenders.put("raw-1", round -> rawModel(model, texts, embedding.batchSize(), 1, rawThreads));
