@@ -1,0 +1,605 @@
+package io.voicehelper.cluster.bench;
+
+import com.typesafe.config.Config;
+import com.typesafe.config.ConfigFactory;
+import io.voicehelper.cluster.eval.SampleKbEvaluation;
+import io.voicehelper.entities.knowledge.Chunk;
+import io.voicehelper.entities.knowledge.DocumentRef;
+import io.voicehelper.entities.knowledge.EmbeddedChunk;
+import io.voicehelper.entities.knowledge.Embedder;
+import io.voicehelper.entities.knowledge.SearchFilter;
+import io.voicehelper.entities.knowledge.SearchHit;
+import io.voicehelper.entities.retrieval.RetrievalQuery;
+import io.voicehelper.entities.retrieval.RetrievalResult;
+import io.voicehelper.entities.retrieval.RetrievalSettings;
+import io.voicehelper.streams.knowledge.chunking.ChunkingSettings;
+import io.voicehelper.streams.knowledge.chunking.SentenceSplitter;
+import io.voicehelper.streams.knowledge.embedding.EmbeddingSettings;
+import io.voicehelper.streams.knowledge.embedding.Embeddings;
+import io.voicehelper.streams.knowledge.embedding.Vectors;
+import io.voicehelper.streams.knowledge.lucene.LuceneKnowledgeIndex;
+import io.voicehelper.streams.knowledge.lucene.internal.ChunkFields;
+import io.voicehelper.streams.retrieval.HybridRetriever;
+import io.voicehelper.streams.retrieval.Reranker;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.LocalDate;
+import java.time.ZoneOffset;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Random;
+import java.util.Set;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionStage;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.stream.IntStream;
+import org.apache.lucene.index.DirectoryReader;
+import org.apache.lucene.search.BooleanClause.Occur;
+import org.apache.lucene.search.BooleanQuery;
+import org.apache.lucene.search.IndexSearcher;
+import org.apache.lucene.search.KnnFloatVectorQuery;
+import org.apache.lucene.search.Query;
+import org.apache.lucene.search.ScoreDoc;
+import org.apache.lucene.search.TopDocs;
+import org.apache.lucene.search.similarities.BM25Similarity;
+import org.apache.lucene.store.FSDirectory;
+import org.apache.lucene.util.QueryBuilder;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * Retrieval speed at 100,000 chunks: BM25, vector and hybrid search through {@link LuceneKnowledgeIndex} and {@link
+ * HybridRetriever}, against raw Lucene queries on the same index directory in the same run, interleaved; and the HNSW
+ * graph's recall@10 against exact search. Writes its section of {@code docs/benchmarks.md} (between the {@value
+ * #BEGIN} markers). Run:
+ *
+ * <pre>mvn -o -B -pl cluster -am test -Dtest=RetrievalSpeedBenchmark -Dbench=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
+ */
+@EnabledIfSystemProperty(named = "bench", matches = "true")
+class RetrievalSpeedBenchmark {
+
+  static final String COMMAND = "mvn -o -B -pl cluster -am test -Dtest=RetrievalSpeedBenchmark -Dbench=true "
+      + "-Dsurefire.failIfNoSpecifiedTests=false";
+  static final String BEGIN = "<!-- bench:retrieval-speed -->";
+  static final String END = "<!-- /bench:retrieval-speed -->";
+
+  private static final long SEED = 20261202L;
+  private static final int CHUNKS = 100_000;
+  /** The searched tenant's share; the rest is spread over {@link #OTHER_TENANTS} tenants the filter must exclude. */
+  private static final int TENANT_CHUNKS = 90_000;
+  private static final int OTHER_TENANTS = 4;
+  private static final String TENANT = "bench";
+  private static final int MIN_SENTENCES = 3;
+  private static final int MAX_SENTENCES = 6;
+  private static final int MIN_DOC_CHUNKS = 20;
+  private static final int MAX_DOC_CHUNKS = 180;
+  /** Chunks per {@code upsert} call (each is one Lucene commit). */
+  private static final int UPSERT_BATCH = 2_000;
+  /** A sentence shorter than this (headings' leftovers, "OK.") is not used. */
+  private static final int MIN_SENTENCE_CHARS = 8;
+  private static final int MEASURED_PASSES = 2;
+  private static final long SLICE_MS = 2_000;
+  private static final int SLICE_ROUNDS = 2;
+  private static final int RECALL_K = 10;
+  private static final int[] BEAMS = {10, 20, 50, 100};
+
+  @TempDir Path dir;
+
+  /** One query operation, given the question's index. */
+  @FunctionalInterface
+  private interface Op {
+    void run(int question) throws Exception;
+  }
+
+  private record Named(String name, Op op) {}
+
+  /** The synthetic corpus: the chunks, and the searched tenant's vectors in one array for exact search. */
+  private record Corpus(List<EmbeddedChunk> chunks, String[] tenantIds, float[] tenantVectors, int sentences,
+      int zhSentences, int documents, double embedSeconds) {}
+
+  @Test
+  void benchmark() throws Exception {
+    Config config = ConfigFactory.load();
+    RetrievalSettings configured = RetrievalSettings.fromConfig(config.getConfig(RetrievalSettings.CONFIG_PATH));
+    // No stage may time out on a busy machine: a degraded answer would be faster, not comparable.
+    RetrievalSettings settings = new RetrievalSettings(configured.candidates(), configured.topK(),
+        configured.maxCandidates(), configured.maxTopK(), configured.fusion(), configured.rerankWindow(),
+        java.time.Duration.ofMinutes(1), configured.maxQueryLength());
+    ExecutorService blocking = Executors.newFixedThreadPool(8); // as the node's blocking dispatcher
+    ExecutorService modelThreads = Executors.newFixedThreadPool(2); // as the embedding dispatcher
+    try {
+      Embedder model = Embeddings.create(
+          EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), modelThreads);
+      Corpus corpus = corpus(model, config);
+      List<SampleKbEvaluation.Question> questions = SampleKbEvaluation.loadQuestions();
+      List<String> texts = questions.stream().map(SampleKbEvaluation.Question::text).toList();
+      long embedStart = System.nanoTime();
+      List<float[]> queryVectors = embedAll(model, texts);
+      double queryEmbedSeconds = seconds(embedStart);
+
+      Path indexDir = dir.resolve("index");
+      try (LuceneKnowledgeIndex index =
+          new LuceneKnowledgeIndex(indexDir, model.dimension(), model.modelId(), blocking)) {
+        long indexStart = System.nanoTime();
+        for (int from = 0; from < corpus.chunks().size(); from += UPSERT_BATCH) {
+          await(index.upsert(corpus.chunks().subList(from, Math.min(from + UPSERT_BATCH, corpus.chunks().size()))));
+        }
+        double indexSeconds = seconds(indexStart);
+        corpus = new Corpus(List.of(), corpus.tenantIds(), corpus.tenantVectors(), corpus.sentences(),
+            corpus.zhSentences(), corpus.documents(), corpus.embedSeconds()); // let the chunks go
+        try (FSDirectory raw = FSDirectory.open(indexDir); DirectoryReader reader = DirectoryReader.open(raw)) {
+          IndexSearcher searcher = new IndexSearcher(reader);
+          searcher.setSimilarity(new BM25Similarity());
+          Findings found = measure(index, searcher, model, settings, texts, queryVectors, corpus);
+          String section = section(found, corpus, settings, questions.size(), indexSeconds, queryEmbedSeconds,
+              reader, indexDir);
+          System.out.println(section);
+          writeSection(Path.of(System.getProperty("user.dir")).resolveSibling("docs").resolve("benchmarks.md"),
+              section);
+        }
+      }
+    } finally {
+      blocking.shutdownNow();
+      modelThreads.shutdownNow();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // The corpus
+
+  /**
+   * Every distinct sentence of the sample knowledge base (chunked as the pipeline does, then each line split into
+   * sentences) embedded once; each synthetic chunk is 3 to 6 random sentences of its document's language, its vector
+   * the normalised mean of theirs.
+   */
+  private static Corpus corpus(Embedder model, Config config) throws Exception {
+    ChunkingSettings chunking = ChunkingSettings.fromConfig(config.getConfig(ChunkingSettings.CONFIG_PATH));
+    Set<String> distinct = new LinkedHashSet<>();
+    for (Chunk chunk : SampleKbEvaluation.chunk("sample", "sample", chunking,
+        SampleKbEvaluation.ChunkText.AS_CHUNKED).chunks()) {
+      for (String line : chunk.text().split("\n")) {
+        for (String sentence : SentenceSplitter.split(line)) {
+          String s = sentence.strip().replaceFirst("^([-*+]|\\d+[.)]|\\|)\\s*", "").strip();
+          if (s.length() >= MIN_SENTENCE_CHARS) distinct.add(s);
+        }
+      }
+    }
+    List<String> sentences = List.copyOf(distinct);
+    long start = System.nanoTime();
+    List<float[]> vectors = embedAll(model, sentences);
+    double embedSeconds = seconds(start);
+    List<Integer> zh = new ArrayList<>();
+    List<Integer> en = new ArrayList<>();
+    for (int i = 0; i < sentences.size(); i++) (isChinese(sentences.get(i)) ? zh : en).add(i);
+
+    Random random = new Random(SEED);
+    List<EmbeddedChunk> chunks = new ArrayList<>(CHUNKS);
+    String[] tenantIds = new String[TENANT_CHUNKS];
+    float[] tenantVectors = new float[TENANT_CHUNKS * model.dimension()];
+    int documents = 0;
+    while (chunks.size() < CHUNKS) {
+      int n = chunks.size();
+      String tenant = n < TENANT_CHUNKS ? TENANT : "other-" + (1 + (n - TENANT_CHUNKS) * OTHER_TENANTS
+          / (CHUNKS - TENANT_CHUNKS));
+      int limit = n < TENANT_CHUNKS ? TENANT_CHUNKS : CHUNKS;
+      boolean chinese = random.nextBoolean();
+      List<Integer> pool = chinese ? zh : en;
+      DocumentRef ref = new DocumentRef(tenant, "col-" + tenant, "doc-" + documents);
+      documents++;
+      int size = Math.min(limit - n, MIN_DOC_CHUNKS + random.nextInt(MAX_DOC_CHUNKS - MIN_DOC_CHUNKS + 1));
+      for (int position = 0; position < size; position++) {
+        int count = MIN_SENTENCES + random.nextInt(MAX_SENTENCES - MIN_SENTENCES + 1);
+        StringBuilder text = new StringBuilder();
+        float[] sum = new float[model.dimension()];
+        for (int s = 0; s < count; s++) {
+          int sentence = pool.get(random.nextInt(pool.size()));
+          if (s > 0 && !chinese) text.append(' ');
+          text.append(sentences.get(sentence));
+          float[] v = vectors.get(sentence);
+          for (int d = 0; d < sum.length; d++) sum[d] += v[d];
+        }
+        float[] vector = Vectors.normalise(sum);
+        String body = text.toString();
+        Chunk chunk = new Chunk(Chunk.idFor(ref, 1, position, body), ref, 1, position,
+            List.of("document " + ref.documentId()), body, body.length() / (chinese ? 1 : 4));
+        if (tenant.equals(TENANT)) {
+          int at = chunks.size();
+          tenantIds[at] = chunk.chunkId();
+          System.arraycopy(vector, 0, tenantVectors, at * vector.length, vector.length);
+        }
+        chunks.add(new EmbeddedChunk(chunk, vector));
+      }
+    }
+    return new Corpus(chunks, tenantIds, tenantVectors, sentences.size(), zh.size(), documents, embedSeconds);
+  }
+
+  private static boolean isChinese(String text) {
+    return text.codePoints().anyMatch(cp -> Character.UnicodeScript.of(cp) == Character.UnicodeScript.HAN);
+  }
+
+  /** Embeds {@code texts} in batches of 64, two at a time (the embedding dispatcher's two threads). */
+  private static List<float[]> embedAll(Embedder model, List<String> texts) throws Exception {
+    List<CompletableFuture<List<float[]>>> batches = new ArrayList<>();
+    for (int from = 0; from < texts.size(); from += 64) {
+      batches.add(model.embedAll(texts.subList(from, Math.min(from + 64, texts.size()))).toCompletableFuture());
+    }
+    List<float[]> vectors = new ArrayList<>(texts.size());
+    for (CompletableFuture<List<float[]>> batch : batches) vectors.addAll(await(batch));
+    return vectors;
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Measuring
+
+  /** Latencies (ms) and throughput (queries/s at 1 and 2 clients) per operation, and recall@10 per beam. */
+  private record Findings(Map<String, double[]> latencies, Map<String, double[]> qps, Map<String, Double> recall,
+      double rawRecall) {}
+
+  private static final String OURS_BM25 = "BM25: `searchKeyword`";
+  private static final String RAW_BM25 = "BM25: raw `IndexSearcher`";
+  private static final String OURS_VECTOR = "vector: `searchVector`";
+  private static final String RAW_VECTOR = "vector: raw `KnnFloatVectorQuery`";
+  private static final String OURS_HYBRID = "hybrid: `HybridRetriever.retrieve`";
+  private static final String RAW_BOTH = "hybrid's raw queries: BM25 then kNN";
+  private static final String EMBED = "query embedding alone";
+  private static final String OURS_VECTOR_EMBEDDED = "vector with query embedding";
+  private static final String OURS_HYBRID_EMBEDDED = "hybrid with query embedding";
+
+  private static Findings measure(LuceneKnowledgeIndex index, IndexSearcher searcher, Embedder model,
+      RetrievalSettings settings, List<String> texts, List<float[]> queryVectors, Corpus corpus) throws Exception {
+    SearchFilter filter = SearchFilter.tenant(TENANT);
+    int n = settings.candidates();
+    Embedder precomputed = new Precomputed(texts, queryVectors, model);
+    HybridRetriever searchOnly = new HybridRetriever(index, precomputed, Reranker.FUSION_ORDER, settings);
+    HybridRetriever embedding = new HybridRetriever(index, model, Reranker.FUSION_ORDER, settings);
+    RawQueries raw = new RawQueries(searcher, filter, n);
+    List<Named> ops = List.of(
+        new Named(OURS_BM25, q -> await(index.searchKeyword(filter, texts.get(q), n))),
+        new Named(RAW_BM25, q -> raw.keyword(texts.get(q))),
+        new Named(OURS_VECTOR, q -> await(index.searchVector(filter, queryVectors.get(q), n))),
+        new Named(RAW_VECTOR, q -> raw.vector(queryVectors.get(q))),
+        new Named(OURS_HYBRID, q -> retrieve(searchOnly, filter, texts.get(q), settings)),
+        new Named(RAW_BOTH, q -> {
+          raw.keyword(texts.get(q));
+          raw.vector(queryVectors.get(q));
+        }),
+        new Named(EMBED, q -> await(model.embedAll(List.of(texts.get(q))))),
+        new Named(OURS_VECTOR_EMBEDDED, q -> await(model.embedAll(List.of(texts.get(q)))
+            .thenCompose(v -> index.searchVector(filter, v.get(0), n)))),
+        new Named(OURS_HYBRID_EMBEDDED, q -> retrieve(embedding, filter, texts.get(q), settings)));
+
+    // Latency, one client: every operation on every question in turn, its order rotating from question to question.
+    Map<String, List<Double>> samples = new LinkedHashMap<>();
+    for (Named op : ops) samples.put(op.name(), new ArrayList<>());
+    for (int pass = 0; pass <= MEASURED_PASSES; pass++) { // pass 0 warms up
+      for (int q = 0; q < texts.size(); q++) {
+        for (int i = 0; i < ops.size(); i++) {
+          Named op = ops.get((i + q + pass) % ops.size());
+          long start = System.nanoTime();
+          op.op().run(q);
+          double ms = (System.nanoTime() - start) / 1e6;
+          if (pass > 0) samples.get(op.name()).add(ms);
+        }
+      }
+    }
+    Map<String, double[]> latencies = new LinkedHashMap<>();
+    samples.forEach((name, values) -> latencies.put(name, new double[] {percentile(values, 50),
+        percentile(values, 95), percentile(values, 99)}));
+
+    // Throughput: each operation for a slice with 1, then 2 clients; the slices of all operations interleaved.
+    Map<String, long[]> completed = new LinkedHashMap<>();
+    for (Named op : ops) completed.put(op.name(), new long[2]);
+    for (int round = 0; round < SLICE_ROUNDS; round++) {
+      for (int i = 0; i < ops.size(); i++) {
+        Named op = ops.get(round % 2 == 0 ? i : ops.size() - 1 - i);
+        for (int clients = 1; clients <= 2; clients++) {
+          completed.get(op.name())[clients - 1] += slice(op.op(), clients, texts.size());
+        }
+      }
+    }
+    Map<String, double[]> qps = new LinkedHashMap<>();
+    double sliceSeconds = SLICE_ROUNDS * SLICE_MS / 1000.0;
+    completed.forEach((name, counts) -> qps.put(name,
+        new double[] {counts[0] / sliceSeconds, counts[1] / sliceSeconds}));
+
+    // Recall@10 of the HNSW search against exact search over the tenant's vectors.
+    List<Set<String>> exact = IntStream.range(0, queryVectors.size()).parallel()
+        .mapToObj(q -> exactTop(queryVectors.get(q), corpus, RECALL_K)).toList();
+    Map<String, Double> recall = new LinkedHashMap<>();
+    for (int beam : BEAMS) {
+      double sum = 0;
+      for (int q = 0; q < queryVectors.size(); q++) {
+        List<SearchHit> hits = await(index.searchVector(filter, queryVectors.get(q), beam));
+        Set<String> found = new HashSet<>();
+        for (SearchHit hit : hits.subList(0, Math.min(RECALL_K, hits.size()))) found.add(hit.chunk().chunkId());
+        sum += overlap(found, exact.get(q));
+      }
+      recall.put(String.valueOf(beam), sum / queryVectors.size());
+    }
+    double rawSum = 0;
+    for (int q = 0; q < queryVectors.size(); q++) {
+      rawSum += overlap(raw.vectorIds(queryVectors.get(q), RECALL_K), exact.get(q));
+    }
+    return new Findings(latencies, qps, recall, rawSum / queryVectors.size());
+  }
+
+  private static void retrieve(HybridRetriever retriever, SearchFilter filter, String text,
+      RetrievalSettings settings) throws Exception {
+    RetrievalResult result = await(retriever.retrieve(
+        new RetrievalQuery(filter, text, settings.candidates(), settings.topK(), Optional.empty())));
+    if (!result.degraded().isEmpty()) throw new IllegalStateException("degraded: " + result.degraded());
+  }
+
+  /** Operations completed by {@code clients} threads in one slice, each thread going through the questions. */
+  private static long slice(Op op, int clients, int questions) throws Exception {
+    AtomicBoolean stop = new AtomicBoolean();
+    AtomicLong done = new AtomicLong();
+    CountDownLatch finished = new CountDownLatch(clients);
+    List<Throwable> failures = java.util.Collections.synchronizedList(new ArrayList<>());
+    for (int c = 0; c < clients; c++) {
+      int first = c * questions / clients;
+      Thread thread = new Thread(() -> {
+        try {
+          for (int q = first; !stop.get(); q = (q + 1) % questions) {
+            op.run(q);
+            if (!stop.get()) done.incrementAndGet();
+          }
+        } catch (Throwable e) {
+          failures.add(e);
+        } finally {
+          finished.countDown();
+        }
+      }, "bench-client-" + c);
+      thread.start();
+    }
+    Thread.sleep(SLICE_MS);
+    stop.set(true);
+    finished.await(1, TimeUnit.MINUTES);
+    if (!failures.isEmpty()) throw new IllegalStateException("a client failed", failures.get(0));
+    return done.get();
+  }
+
+  /** The ids of the {@code k} chunks of the tenant whose vectors have the largest dot product with {@code query}. */
+  private static Set<String> exactTop(float[] query, Corpus corpus, int k) {
+    int dimension = query.length;
+    int count = corpus.tenantIds().length;
+    int[] best = new int[k];
+    double[] scores = new double[k];
+    Arrays.fill(scores, Double.NEGATIVE_INFINITY);
+    float[] all = corpus.tenantVectors();
+    for (int i = 0; i < count; i++) {
+      double dot = 0;
+      int base = i * dimension;
+      for (int d = 0; d < dimension; d++) dot += query[d] * all[base + d];
+      if (dot <= scores[k - 1]) continue;
+      int at = k - 1;
+      while (at > 0 && scores[at - 1] < dot) {
+        scores[at] = scores[at - 1];
+        best[at] = best[at - 1];
+        at--;
+      }
+      scores[at] = dot;
+      best[at] = i;
+    }
+    Set<String> ids = new HashSet<>();
+    for (int i : best) ids.add(corpus.tenantIds()[i]);
+    return ids;
+  }
+
+  private static double overlap(Set<String> found, Set<String> exact) {
+    return found.stream().filter(exact::contains).count() / (double) exact.size();
+  }
+
+  /**
+   * The baseline: the queries the index builds, run on an {@link IndexSearcher} over the same directory, and the
+   * hits' stored documents read (what any caller needs to return the text).
+   */
+  private static final class RawQueries {
+    private final IndexSearcher searcher;
+    private final Query filter;
+    private final int n;
+    private final QueryBuilder builder = new QueryBuilder(ChunkFields.analyzer());
+
+    RawQueries(IndexSearcher searcher, SearchFilter filter, int n) {
+      this.searcher = searcher;
+      this.filter = ChunkFields.filter(filter);
+      this.n = n;
+    }
+
+    void keyword(String text) throws IOException {
+      BooleanQuery.Builder words = new BooleanQuery.Builder();
+      for (String field : new String[] {ChunkFields.TEXT, ChunkFields.TEXT_BIGRAMS}) {
+        Query query = builder.createBooleanQuery(field, text, Occur.SHOULD);
+        if (query != null) words.add(query, Occur.SHOULD);
+      }
+      fetch(searcher.search(new BooleanQuery.Builder().add(words.build(), Occur.MUST).add(filter, Occur.FILTER)
+          .build(), n));
+    }
+
+    void vector(float[] vector) throws IOException {
+      fetch(searcher.search(new KnnFloatVectorQuery(ChunkFields.VECTOR, vector, n, filter), n));
+    }
+
+    Set<String> vectorIds(float[] vector, int k) throws IOException {
+      Set<String> ids = new HashSet<>();
+      for (ScoreDoc hit : searcher.search(new KnnFloatVectorQuery(ChunkFields.VECTOR, vector, k, filter), k)
+          .scoreDocs) {
+        ids.add(searcher.storedFields().document(hit.doc).get(ChunkFields.CHUNK_ID));
+      }
+      return ids;
+    }
+
+    private void fetch(TopDocs top) throws IOException {
+      var stored = searcher.storedFields();
+      for (ScoreDoc hit : top.scoreDocs) stored.document(hit.doc);
+    }
+  }
+
+  /** The questions' vectors computed up front: hybrid retrieval without the model's cost. */
+  private record Precomputed(Map<String, float[]> vectors, Embedder model) implements Embedder {
+    Precomputed(List<String> texts, List<float[]> vectors, Embedder model) {
+      this(zip(texts, vectors), model);
+    }
+
+    private static Map<String, float[]> zip(List<String> texts, List<float[]> vectors) {
+      Map<String, float[]> map = new java.util.HashMap<>();
+      for (int i = 0; i < texts.size(); i++) map.put(texts.get(i), vectors.get(i));
+      return map;
+    }
+
+    @Override
+    public CompletionStage<List<float[]>> embedAll(List<String> texts) {
+      return CompletableFuture.completedFuture(texts.stream().map(vectors::get).toList());
+    }
+
+    @Override
+    public int dimension() {
+      return model.dimension();
+    }
+
+    @Override
+    public String modelId() {
+      return model.modelId();
+    }
+  }
+
+  // ---------------------------------------------------------------------------------------------------------------
+  // Reporting
+
+  private static String section(Findings found, Corpus corpus, RetrievalSettings settings, int questions,
+      double indexSeconds, double queryEmbedSeconds, DirectoryReader reader, Path indexDir) throws IOException {
+    long bytes;
+    try (var files = Files.walk(indexDir)) {
+      bytes = files.filter(Files::isRegularFile).mapToLong(f -> f.toFile().length()).sum();
+    }
+    StringBuilder md = new StringBuilder()
+        .append("## Retrieval speed at 100,000 chunks\n\n")
+        .append("`cluster/src/test/java/io/voicehelper/cluster/bench/RetrievalSpeedBenchmark.java`, run on ")
+        .append(LocalDate.now(ZoneOffset.UTC))
+        .append(" (2 cores, shared with other work, noisy: compare the ratios in a row, not runs):\n\n```\n")
+        .append(COMMAND).append("\n```\n\n")
+        .append("**Corpus.** Every distinct sentence of the sample knowledge base (its 14 documents chunked as the ")
+        .append("pipeline chunks them, each line of a chunk split by the chunker's `SentenceSplitter`, list markers ")
+        .append("dropped, sentences under ").append(MIN_SENTENCE_CHARS).append(" characters left out): ")
+        .append(corpus.sentences()).append(" sentences (").append(corpus.zhSentences()).append(" Chinese, ")
+        .append(corpus.sentences() - corpus.zhSentences()).append(" English), each embedded once by the configured ")
+        .append("in-process model in ").append(String.format(Locale.ROOT, "%.1f", corpus.embedSeconds()))
+        .append(" s. ").append(String.format(Locale.ROOT, "%,d", CHUNKS)).append(" synthetic chunks in ")
+        .append(corpus.documents()).append(" documents of ").append(MIN_DOC_CHUNKS).append("–")
+        .append(MAX_DOC_CHUNKS).append(" chunks (seeded RNG, seed ").append(SEED).append("): each document is ")
+        .append("Chinese or English at random, each chunk ").append(MIN_SENTENCES).append("–").append(MAX_SENTENCES)
+        .append(" random sentences of its document's language, its vector the L2-normalised mean of its ")
+        .append("sentences' vectors. ").append(String.format(Locale.ROOT, "%,d", TENANT_CHUNKS))
+        .append(" chunks belong to the searched tenant, the other ")
+        .append(String.format(Locale.ROOT, "%,d", CHUNKS - TENANT_CHUNKS)).append(" to ").append(OTHER_TENANTS)
+        .append(" other tenants, which every search must filter out. Written through `LuceneKnowledgeIndex.upsert` ")
+        .append("(the production path; HNSW M = 16, beam 100) in calls of ").append(String.format(Locale.ROOT,
+            "%,d", UPSERT_BATCH)).append(" chunks (each a commit) into a temporary directory: ")
+        .append(String.format(Locale.ROOT, "**%.0f s** (%.0f chunks/s)", indexSeconds, CHUNKS / indexSeconds))
+        .append(", ").append(reader.leaves().size()).append(" segments, ")
+        .append(String.format(Locale.ROOT, "%.0f MB", bytes / 1e6)).append(" on disk.\n\n")
+        .append("**Queries.** The ").append(questions).append(" labelled questions of ")
+        .append("`sample-kb-eval/questions.jsonl` (Chinese and English), over the searched tenant, N = ")
+        .append(settings.candidates()).append(" hits per search, hybrid with the default fusion (")
+        .append(describe(settings)).append(", K = ").append(settings.topK())
+        .append("), no reranker and no cache. Their vectors were computed once up front (")
+        .append(String.format(Locale.ROOT, "%.1f s", queryEmbedSeconds)).append(") for the *search only* rows; ")
+        .append("the *with query embedding* rows embed each question through the model as a node does, uncached. ")
+        .append("*Ours* goes through `LuceneKnowledgeIndex` (an 8-thread pool as the blocking dispatcher; the ")
+        .append("model on 2 threads) and returns `Chunk`s. *Raw* is the same Lucene queries on an `IndexSearcher` ")
+        .append("opened directly on the same directory, on the calling thread: the BM25 query built as the index ")
+        .append("builds it (`QueryBuilder` over the smartcn and bigram fields with the same analyzer, the tenant ")
+        .append("filter as a `FILTER` clause), and `KnnFloatVectorQuery` with the same k and filter; it reads each ")
+        .append("hit's stored document, as any caller must to return text.\n\n")
+        .append("**Latency**, one client: one warm-up pass, then ").append(MEASURED_PASSES)
+        .append(" passes over the questions, each question going through every operation in turn (the order ")
+        .append("rotating), so ours and raw ran side by side; ").append(MEASURED_PASSES * questions)
+        .append(" samples per row. **Throughput**: each operation run back to back by 1 and by 2 client threads ")
+        .append("for ").append(SLICE_ROUNDS).append(" slices of ").append(SLICE_MS / 1000.0)
+        .append(" s, the slices of all operations interleaved.\n\n")
+        .append("| search only | P50 ms | P95 ms | P99 ms | QPS, 1 client | QPS, 2 clients | P50 ours/raw | ")
+        .append("P95 ours/raw | QPS ours/raw (1 / 2) |\n|---|---|---|---|---|---|---|---|---|\n");
+    pair(md, found, OURS_BM25, RAW_BM25);
+    pair(md, found, OURS_VECTOR, RAW_VECTOR);
+    pair(md, found, OURS_HYBRID, RAW_BOTH);
+    md.append("\n| with query embedding | P50 ms | P95 ms | P99 ms | QPS, 1 client | QPS, 2 clients |\n")
+        .append("|---|---|---|---|---|---|\n");
+    for (String name : List.of(EMBED, OURS_VECTOR_EMBEDDED, OURS_HYBRID_EMBEDDED)) row(md, found, name);
+    md.append("\n**HNSW recall@10** against exact search (brute-force dot product over the searched tenant's ")
+        .append(String.format(Locale.ROOT, "%,d", TENANT_CHUNKS))
+        .append(" vectors), mean over the questions. `searchVector`'s `limit` is the k of its ")
+        .append("`KnnFloatVectorQuery`, which Lucene also uses as the search beam (efSearch); hybrid asks for N = ")
+        .append(settings.candidates()).append(". The top 10 of each:\n\n")
+        .append("| `searchVector` limit (beam) | recall@10 |\n|---|---|\n");
+    found.recall().forEach((beam, value) -> md.append(String.format(Locale.ROOT, "| %s | %.3f |%n", beam, value)));
+    md.append(String.format(Locale.ROOT, "| raw `KnnFloatVectorQuery`, k = 10 | %.3f |%n", found.rawRecall()));
+    return md.toString();
+  }
+
+  private static String describe(RetrievalSettings settings) {
+    return settings.fusion() instanceof io.voicehelper.entities.retrieval.Fusion.Weighted weighted
+        ? String.format(Locale.ROOT, "weighted, vector weight %.1f", weighted.vectorWeight())
+        : settings.fusion().toString();
+  }
+
+  private static void pair(StringBuilder md, Findings found, String ours, String raw) {
+    double[] o = found.latencies().get(ours);
+    double[] r = found.latencies().get(raw);
+    double[] oq = found.qps().get(ours);
+    double[] rq = found.qps().get(raw);
+    md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.0f | %.0f | %.2f× | %.2f× | %.2f / %.2f |%n",
+        ours, o[0], o[1], o[2], oq[0], oq[1], o[0] / r[0], o[1] / r[1], oq[0] / rq[0], oq[1] / rq[1]));
+    md.append(String.format(Locale.ROOT, "| *%s* | %.2f | %.2f | %.2f | %.0f | %.0f | | | |%n",
+        raw, r[0], r[1], r[2], rq[0], rq[1]));
+  }
+
+  private static void row(StringBuilder md, Findings found, String name) {
+    double[] l = found.latencies().get(name);
+    double[] q = found.qps().get(name);
+    md.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.0f | %.0f |%n", name, l[0], l[1], l[2],
+        q[0], q[1]));
+  }
+
+  /**
+   * Puts {@code section} between this benchmark's markers in {@code file}, replacing what was there, or appends it
+   * with the markers; the rest of the file is left as it is. (To be swapped for the shared helper.)
+   */
+  private static void writeSection(Path file, String section) throws IOException {
+    String text = Files.readString(file, StandardCharsets.UTF_8);
+    String marked = BEGIN + "\n" + section + END;
+    int from = text.indexOf(BEGIN);
+    int to = from < 0 ? -1 : text.indexOf(END, from);
+    String updated = to < 0
+        ? text.stripTrailing() + "\n\n" + marked + "\n"
+        : text.substring(0, from) + marked + text.substring(to + END.length());
+    Files.writeString(file, updated, StandardCharsets.UTF_8);
+  }
+
+  private static double percentile(List<Double> values, double p) {
+    double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
+    return sorted[(int) Math.min(sorted.length - 1, Math.ceil(p / 100 * sorted.length) - 1)];
+  }
+
+  private static double seconds(long startNanos) {
+    return (System.nanoTime() - startNanos) / 1e9;
+  }
+
+  private static <T> T await(CompletionStage<T> stage) throws Exception {
+    return stage.toCompletableFuture().get(5, TimeUnit.MINUTES);
+  }
+}
