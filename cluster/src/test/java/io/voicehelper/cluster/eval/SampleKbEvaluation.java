@@ -168,8 +168,7 @@ public final class SampleKbEvaluation implements AutoCloseable {
     ExecutorService executor = Executors.newFixedThreadPool(2);
     try {
       MemoizingEmbedder embedder = new MemoizingEmbedder(Embeddings.create(
-          EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), executor),
-          UnaryOperator.identity(), new ConcurrentHashMap<>());
+          EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), executor));
       SampleKb sample = chunk(TENANT, COLLECTION, chunking, text);
       List<Chunk> chunks = sample.chunks();
       List<float[]> vectors = await(embedder.embedAll(chunks.stream().map(Chunk::text).toList()));
@@ -342,12 +341,17 @@ public final class SampleKbEvaluation implements AutoCloseable {
    * Embeds each distinct text once per run (the model is deterministic, and the evaluation asks again and again),
    * optionally rewriting every text first.
    */
-  private static final class MemoizingEmbedder implements Embedder {
+  public static final class MemoizingEmbedder implements Embedder {
     private final Embedder model;
     private final UnaryOperator<String> rewrite;
     private final Map<String, float[]> vectors;
 
-    MemoizingEmbedder(Embedder model, UnaryOperator<String> rewrite, Map<String, float[]> vectors) {
+    /** Embeds with {@code model}, each distinct text once. */
+    public MemoizingEmbedder(Embedder model) {
+      this(model, UnaryOperator.identity(), new ConcurrentHashMap<>());
+    }
+
+    private MemoizingEmbedder(Embedder model, UnaryOperator<String> rewrite, Map<String, float[]> vectors) {
       this.model = model;
       this.rewrite = rewrite;
       this.vectors = vectors;
