@@ -5,6 +5,7 @@ import static io.voicehelper.cluster.eval.SampleKbEvaluation.describe;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.voicehelper.entities.retrieval.Fusion;
+import io.voicehelper.streams.knowledge.lucene.HnswSettings;
 import io.voicehelper.streams.retrieval.HybridRetriever;
 import io.voicehelper.entities.bench.BenchmarkReport;
 import io.voicehelper.entities.retrieval.RetrievalSettings;
@@ -262,9 +263,10 @@ class RetrievalEvaluation {
         .append("questions; 0.3 to 0.5 are all above both halves overall, so the choice does not hang on one ")
         .append("weight. Min-max normalisation makes the weight depend on the model's score distribution: retune ")
         .append("it with this command when the embedding model changes (an English or multilingual model would ")
-        .append("likely want more vector weight, or RRF). N is also the HNSW search's beam, so vector only ranks ")
-        .append("a little differently at N = 50: ").append(figures(found.vectorAt50().all()))
-        .append(" overall, against ")
+        .append("likely want more vector weight, or RRF). The HNSW search's beam is the larger of N and ")
+        .append("`HnswSettings.searchBeam` (").append(HnswSettings.DEFAULT.searchBeam())
+        .append("), so vector only at N = 50 searches as at N = ").append(defaults.candidates()).append(": ")
+        .append(figures(found.vectorAt50().all())).append(" overall, against ")
         .append(figures(vector.all())).append(" at N = ").append(defaults.candidates()).append(".\n\n")
         .append("| tried | all R@5 | all MRR@10 | all nDCG@10 | tuning half | held-out half |\n")
         .append("|---|---|---|---|---|---|\n");

@@ -54,7 +54,7 @@ import java.util.function.UnaryOperator;
  * one of its heading path's headings (exact text, as {@code validate.py} matches heading lines): a chunk of the
  * section that holds the answer, or of a subsection of it. Unanswerable questions (no document) are not scored.
  */
-final class SampleKbEvaluation implements AutoCloseable {
+public final class SampleKbEvaluation implements AutoCloseable {
 
   static final String TENANT = "eval";
   static final String COLLECTION = "col-sample";
@@ -62,7 +62,7 @@ final class SampleKbEvaluation implements AutoCloseable {
   static final int TOP_K = 10;
 
   /** One labelled question; {@code document} and {@code heading} are null when the knowledge base has no answer. */
-  record Question(String id, String lang, String text, String document, String heading) {
+  public record Question(String id, String lang, String text, String document, String heading) {
     boolean answerable() {
       return document != null;
     }
@@ -117,11 +117,40 @@ final class SampleKbEvaluation implements AutoCloseable {
   }
 
   /** What text of a chunk is embedded and searched. */
-  enum ChunkText {
+  public enum ChunkText {
     /** The chunk's text only, as the indexing pipeline does. */
     AS_CHUNKED,
     /** An experiment: the chunk's heading path (joined by " / ") on a line before its text. */
     WITH_HEADINGS
+  }
+
+  /** The sample knowledge base as chunks of one collection, and the sample-relative path of each document id. */
+  public record SampleKb(List<Chunk> chunks, Map<String, String> paths) {}
+
+  /**
+   * Parses and chunks every document of the sample knowledge base as the indexing pipeline does (Tika, {@link
+   * StructuredChunker}), as version 1 of documents of {@code tenant}'s {@code collection}; nothing is embedded.
+   */
+  public static SampleKb chunk(String tenant, String collection, ChunkingSettings chunking, ChunkText text)
+      throws IOException {
+    TikaDocumentParser parser = new TikaDocumentParser();
+    StructuredChunker chunker = new StructuredChunker(chunking);
+    Map<String, String> paths = new HashMap<>();
+    List<Chunk> chunks = new ArrayList<>();
+    for (String file : resourceText("sample-kb/files.txt").lines().map(String::strip).filter(l -> !l.isEmpty())
+        .toList()) {
+      String name = file.substring(file.lastIndexOf('/') + 1);
+      DocumentRef ref = new DocumentRef(tenant, collection, DocumentRef.documentIdForName(collection, name));
+      paths.put(ref.documentId(), file);
+      ParsedDocument parsed = parser.parse(new ByteArrayInputStream(resource("sample-kb/" + file)), name);
+      for (ChunkDraft draft : chunker.chunk(parsed)) {
+        String chunkText = text == ChunkText.AS_CHUNKED ? draft.text()
+            : String.join(" / ", draft.headingPath()) + "\n" + draft.text();
+        chunks.add(new Chunk(Chunk.idFor(ref, 1, draft.position(), chunkText), ref, 1, draft.position(),
+            draft.headingPath(), chunkText, draft.tokens()));
+      }
+    }
+    return new SampleKb(List.copyOf(chunks), Map.copyOf(paths));
   }
 
   /** Indexes the sample knowledge base into {@code dir} with the configuration a node would have. */
@@ -139,31 +168,15 @@ final class SampleKbEvaluation implements AutoCloseable {
     ExecutorService executor = Executors.newFixedThreadPool(2);
     try {
       MemoizingEmbedder embedder = new MemoizingEmbedder(Embeddings.create(
-          EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), executor),
-          UnaryOperator.identity(), new ConcurrentHashMap<>());
-      TikaDocumentParser parser = new TikaDocumentParser();
-      StructuredChunker chunker = new StructuredChunker(chunking);
-      Map<String, String> paths = new HashMap<>();
-      List<Chunk> chunks = new ArrayList<>();
-      for (String file : resourceText("sample-kb/files.txt").lines().map(String::strip).filter(l -> !l.isEmpty())
-          .toList()) {
-        String name = file.substring(file.lastIndexOf('/') + 1);
-        DocumentRef ref = new DocumentRef(TENANT, COLLECTION, DocumentRef.documentIdForName(COLLECTION, name));
-        paths.put(ref.documentId(), file);
-        ParsedDocument parsed = parser.parse(new ByteArrayInputStream(resource("sample-kb/" + file)), name);
-        for (ChunkDraft draft : chunker.chunk(parsed)) {
-          String chunkText = text == ChunkText.AS_CHUNKED ? draft.text()
-              : String.join(" / ", draft.headingPath()) + "\n" + draft.text();
-          chunks.add(new Chunk(Chunk.idFor(ref, 1, draft.position(), chunkText), ref, 1, draft.position(),
-              draft.headingPath(), chunkText, draft.tokens()));
-        }
-      }
+          EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), executor));
+      SampleKb sample = chunk(TENANT, COLLECTION, chunking, text);
+      List<Chunk> chunks = sample.chunks();
       List<float[]> vectors = await(embedder.embedAll(chunks.stream().map(Chunk::text).toList()));
       List<EmbeddedChunk> embedded = new ArrayList<>(chunks.size());
       for (int i = 0; i < chunks.size(); i++) embedded.add(new EmbeddedChunk(chunks.get(i), vectors.get(i)));
       LuceneKnowledgeIndex index = new LuceneKnowledgeIndex(dir, embedder.dimension(), embedder.modelId(), executor);
       SampleKbEvaluation evaluation = new SampleKbEvaluation(executor, index, embedder, defaults, chunking,
-          List.copyOf(chunks), Map.copyOf(paths), loadQuestions());
+          chunks, sample.paths(), loadQuestions());
       try {
         evaluation.checkLabels();
         await(index.upsert(embedded));
@@ -285,7 +298,8 @@ final class SampleKbEvaluation implements AutoCloseable {
     if (!unmatched.isEmpty()) throw new IllegalStateException("labels without an indexed section: " + unmatched);
   }
 
-  private static List<Question> loadQuestions() throws IOException {
+  /** The labelled questions of {@code sample-kb-eval/questions.jsonl}, in file order. */
+  public static List<Question> loadQuestions() throws IOException {
     ObjectMapper json = new ObjectMapper();
     List<Question> questions = new ArrayList<>();
     for (String line : resourceText("sample-kb-eval/questions.jsonl").lines().filter(l -> !l.isBlank()).toList()) {
@@ -327,12 +341,17 @@ final class SampleKbEvaluation implements AutoCloseable {
    * Embeds each distinct text once per run (the model is deterministic, and the evaluation asks again and again),
    * optionally rewriting every text first.
    */
-  private static final class MemoizingEmbedder implements Embedder {
+  public static final class MemoizingEmbedder implements Embedder {
     private final Embedder model;
     private final UnaryOperator<String> rewrite;
     private final Map<String, float[]> vectors;
 
-    MemoizingEmbedder(Embedder model, UnaryOperator<String> rewrite, Map<String, float[]> vectors) {
+    /** Embeds with {@code model}, each distinct text once. */
+    public MemoizingEmbedder(Embedder model) {
+      this(model, UnaryOperator.identity(), new ConcurrentHashMap<>());
+    }
+
+    private MemoizingEmbedder(Embedder model, UnaryOperator<String> rewrite, Map<String, float[]> vectors) {
       this.model = model;
       this.rewrite = rewrite;
       this.vectors = vectors;

@@ -84,6 +84,7 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   private final int dimension;
   private final String modelId;
   private final Executor executor;
+  private final int searchBeam;
   private final Directory directory;
   private final Analyzer analyzer = ChunkFields.analyzer();
   private final IndexWriter writer;
@@ -113,6 +114,7 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
     this.dimension = dimension;
     this.modelId = modelId;
     this.executor = executor;
+    this.searchBeam = hnsw.searchBeam();
     this.directory = FSDirectory.open(path);
     String mismatch = mismatch(directory);
     this.complete = mismatch == null;
@@ -366,12 +368,15 @@ public final class LuceneKnowledgeIndex implements KnowledgeIndex, VectorStore, 
   // ---------------------------------------------------------------------------------------------------------------
   // Searches
 
-  /** Scores are cosine similarities (Lucene's dot-product score {@code (1 + cos) / 2}, mapped back). */
+  /**
+   * Scores are cosine similarities (Lucene's dot-product score {@code (1 + cos) / 2}, mapped back). The graph is
+   * searched with a beam of at least {@link HnswSettings#searchBeam()}, and the best {@code limit} are kept.
+   */
   @Override
   public CompletionStage<List<SearchHit>> searchVector(SearchFilter filter, float[] vector, int limit) {
     if (limit < 1) return CompletableFuture.completedFuture(List.of());
     return CompletableFuture.supplyAsync(() -> {
-      Query query = new KnnFloatVectorQuery(ChunkFields.VECTOR, normalised(vector), limit,
+      Query query = new KnnFloatVectorQuery(ChunkFields.VECTOR, normalised(vector), Math.max(limit, searchBeam),
           ChunkFields.filter(filter));
       return search(query, limit, score -> 2.0 * score - 1.0);
     }, executor);
