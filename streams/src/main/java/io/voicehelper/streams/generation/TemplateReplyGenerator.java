@@ -4,10 +4,8 @@ import io.voicehelper.entities.conversation.ChatTurn;
 import io.voicehelper.entities.conversation.ReplyGenerator;
 import io.voicehelper.entities.conversation.TokenEstimator;
 import io.voicehelper.streams.generation.internal.Texts;
-import java.time.Duration;
 import java.util.List;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.ThrottleMode;
 import org.apache.pekko.stream.javadsl.Source;
 
 /**
@@ -36,15 +34,9 @@ public final class TemplateReplyGenerator implements ReplyGenerator {
   @Override
   public Source<Output, NotUsed> generate(Request request) {
     String text = reply(lastUserMessage(request.context()));
-    List<String> tokens = Texts.tokens(text);
-    int inputTokens = request.context().stream()
-        .mapToInt(t -> TokenEstimator.HEURISTIC.estimate(t.content()) + TokenEstimator.PER_MESSAGE_OVERHEAD)
-        .sum();
-    Finished finished = new Finished(MODEL, inputTokens, TokenEstimator.HEURISTIC.estimate(text));
-    Source<Output, NotUsed> outputs = Source.from(tokens).map(Token::new);
-    // Unpaced when 0: a throttle waits on the scheduler's 10 ms tick even at high rates.
-    if (tokensPerSecond > 0) outputs = outputs.throttle(tokensPerSecond, Duration.ofSeconds(1), 1, ThrottleMode.shaping());
-    return outputs.concat(Source.single(finished));
+    Finished finished =
+        new Finished(MODEL, Texts.contextTokens(request.context()), TokenEstimator.HEURISTIC.estimate(text));
+    return Texts.streamed(text, tokensPerSecond).concat(Source.single(finished));
   }
 
   /** The template reply to {@code userMessage}, in Chinese when it contains Chinese characters. */

@@ -14,7 +14,7 @@ import java.util.Set;
  * word that does not start in lower case, unless the word before the period is a known abbreviation ("e.g.", "Mr.",
  * "No.") or a single capital (an initial). A number such as 3.14 is never split, as no space follows its point.
  */
-final class SentenceSplitter {
+public final class SentenceSplitter {
 
   private static final String CJK_TERMINATORS = "。｡！？；…";
   private static final String LATIN_TERMINATORS = ".!?";
@@ -29,7 +29,8 @@ final class SentenceSplitter {
 
   private SentenceSplitter() {}
 
-  static List<String> split(String text) {
+  /** The sentences of {@code text}, each with the whitespace after it. */
+  public static List<String> split(String text) {
     List<String> sentences = new ArrayList<>();
     int start = 0;
     int i = 0;
