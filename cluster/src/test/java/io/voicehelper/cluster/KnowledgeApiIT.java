@@ -6,18 +6,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.voicehelper.cluster.NodeTestSupport.Response;
-import java.io.ByteArrayOutputStream;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,31 +26,20 @@ import org.junit.jupiter.api.Test;
 class KnowledgeApiIT {
 
   private static final long MAX_UPLOAD = 256 * 1024;
-  private static ActorSystem<Void> node;
+  private static SingleNode node;
   private static ActorTestKit probes;
   private static String api;
 
   @BeforeAll
   static void startNode() {
-    int http = NodeTestSupport.freePort();
-    api = "http://127.0.0.1:" + http + "/api/v1";
-    node = Node.start(Node.loadConfig(NodeTestSupport.singleNode(http,
-        "jdbc:h2:mem:knowledge-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-        "voicehelper.http.knowledge.max-upload-size = " + MAX_UPLOAD)));
-    probes = ActorTestKit.create("knowledge-probes");
-    probes.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
-      assertEquals(MemberStatus.up(), Cluster.get(node).selfMember().status());
-      return null;
-    });
+    node = SingleNode.start("knowledge", "voicehelper.http.knowledge.max-upload-size = " + MAX_UPLOAD);
+    probes = node.probes;
+    api = node.api;
   }
 
   @AfterAll
   static void stopNode() throws Exception {
-    if (probes != null) probes.shutdownTestKit();
-    if (node != null) {
-      node.terminate();
-      node.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    if (node != null) node.close();
   }
 
   private static String signUp() throws Exception {
@@ -67,31 +51,12 @@ class KnowledgeApiIT {
   }
 
   private static Response upload(String url, String token, String fileName, byte[] content) throws Exception {
-    return upload(url, token, fileName, content, false);
+    return NodeTestSupport.upload(url, token, fileName, content, false);
   }
 
-  /** {@code chunked}: without Content-Length, so the limit is found while the body streams in. */
   private static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
       throws Exception {
-    String boundary = "----vh" + UUID.randomUUID();
-    ByteArrayOutputStream body = new ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
-        .getBytes(StandardCharsets.UTF_8));
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
-        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-    body.write(content);
-    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> response = NodeTestSupport.HTTP.send(HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(60))
-            .header("Authorization", "Bearer " + token)
-            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-            .POST(chunked
-                ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.toByteArray()))
-                : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return new Response(response.statusCode(),
-        response.body().isBlank() ? NodeTestSupport.JSON.nullNode() : NodeTestSupport.JSON.readTree(response.body()),
-        response);
+    return NodeTestSupport.upload(url, token, fileName, content, chunked);
   }
 
   private static JsonNode awaitDocument(String url, String token, String state, int publishedVersion) {

@@ -144,6 +144,32 @@ final class NodeTestSupport {
     return new Response(response.statusCode(), body, response);
   }
 
+  /**
+   * Uploads {@code content} as the multipart {@code file} part named {@code fileName}, as {@code token} (null: the
+   * token {@link #signUp} keeps). {@code chunked}: without Content-Length, so a limit is found while the body streams.
+   */
+  static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
+      throws Exception {
+    String boundary = "----vh" + java.util.UUID.randomUUID();
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(content);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+        .timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(chunked
+            ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.toByteArray()))
+            : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    if (token != null) request.header("Authorization", "Bearer " + token);
+    HttpResponse<String> response = HTTP.send((token == null ? authorized(request) : request).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new Response(response.statusCode(), parse(response.body()), response);
+  }
+
   private static JsonNode parse(String body) throws IOException {
     return body == null || body.isBlank() ? JSON.nullNode() : JSON.readTree(body);
   }

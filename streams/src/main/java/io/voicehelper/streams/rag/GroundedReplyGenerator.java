@@ -11,6 +11,7 @@ import io.voicehelper.entities.retrieval.RetrievalQuery;
 import io.voicehelper.entities.retrieval.RetrievalResult;
 import io.voicehelper.entities.retrieval.RetrievedPassage;
 import io.voicehelper.entities.retrieval.Retriever;
+import io.voicehelper.streams.generation.GenerationSettings;
 import io.voicehelper.streams.generation.internal.Texts;
 import io.voicehelper.streams.rag.ModeRouter.Mode;
 import io.voicehelper.streams.rag.ModeRouter.Route;
@@ -25,6 +26,7 @@ import java.util.concurrent.CompletionStage;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
+import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -93,6 +95,24 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     this.settings = settings;
     this.maxQueryLength = maxQueryLength;
     this.tokensPerSecond = tokensPerSecond;
+  }
+
+  /**
+   * The configured reply generator: {@code model} itself when {@code voicehelper.rag} is off; otherwise grounded in
+   * the knowledge base, extractive when {@code llm} has no model, and rewriting follow-ups with the model when it
+   * has one.
+   */
+  public static ReplyGenerator create(ReplyGenerator model, GenerationSettings llm, RagSettings settings,
+      Retriever retriever, KnowledgeCatalog catalog, int maxQueryLength, ActorSystem<?> system) {
+    if (!settings.enabled()) return model;
+    boolean extractive = llm.provider() == GenerationSettings.Provider.NONE;
+    RuleQueryRewriter rule = new RuleQueryRewriter(settings.shortQuestionTerms());
+    QueryRewriter rewriter = extractive ? rule
+        : new ModelQueryRewriter(model, rule, settings.historyTurns(), settings.rewriteTimeout(), system);
+    log.info("Replies are grounded in the knowledge base ({})", extractive
+        ? "no language model: extractive answers with citations" : "the model answers from numbered sources");
+    return new GroundedReplyGenerator(model, extractive, retriever, catalog, rewriter, settings, maxQueryLength,
+        llm.templateTokensPerSecond());
   }
 
   @Override
