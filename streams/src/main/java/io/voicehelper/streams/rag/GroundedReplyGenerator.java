@@ -33,7 +33,8 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Answers from the tenant's documents: a {@link ReplyGenerator} decorator that, for each turn, routes the mode
- * ({@link ModeRouter}), and in rag mode rewrites the question with the history ({@link QueryRewriter}), retrieves
+ * ({@link ModeRouter}), and in rag mode rewrites the question with the history ({@link QueryRewriter}) and expands
+ * it with configured {@link Synonyms}, retrieves
  * passages from the conversation's collections ({@link Retriever}), keeps the relevant ones as numbered sources and
  * either has the wrapped model answer from them ({@link GroundedPrompt}) or, without a model, quotes them
  * ({@link ExtractiveAnswerer}). Every reply ends with a {@link Grounding} (mode, reason, support, citations) before
@@ -72,6 +73,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
   private final QueryRewriter rewriter;
   private final ModeRouter router;
   private final ExtractiveAnswerer answerer;
+  private final Synonyms synonyms;
   private final RagSettings settings;
   private final int maxQueryLength;
   private final int tokensPerSecond;
@@ -92,6 +94,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     this.rewriter = rewriter;
     this.router = new ModeRouter(settings);
     this.answerer = new ExtractiveAnswerer(settings.maxSentences());
+    this.synonyms = new Synonyms(settings.synonyms());
     this.settings = settings;
     this.maxQueryLength = maxQueryLength;
     this.tokensPerSecond = tokensPerSecond;
@@ -125,7 +128,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     Route route = router.route(question);
     if (route.mode() == Mode.CHAT) return chat(request, route.reason());
     CompletionStage<Source<Output, NotUsed>> answer = rewriter.rewrite(question, history)
-        .thenCompose(query -> retrieve(request, question, query))
+        .thenCompose(query -> retrieve(request, question, synonyms.expand(query)))
         .thenApply(retrieved -> switch (retrieved.outcome()) {
           case FOUND -> answer(request, question, history, retrieved, route);
           // A question the rules call documentary gets the honest answer; anything else is plain chat.

@@ -23,6 +23,7 @@ import java.util.List;
  * @param chatMaxChars longest message the chit-chat rule applies to, in characters
  * @param chatKeywords words of greetings and chit-chat (English ones match whole words)
  * @param ragKeywords words of questions about policies, products and how-to
+ * @param synonyms groups of words that mean the same: a query naming one gets the others appended
  */
 public record RagSettings(
     boolean enabled,
@@ -38,7 +39,8 @@ public record RagSettings(
     int maxSentences,
     int chatMaxChars,
     List<String> chatKeywords,
-    List<String> ragKeywords) {
+    List<String> ragKeywords,
+    List<List<String>> synonyms) {
 
   public static final String CONFIG_PATH = "voicehelper.rag";
 
@@ -63,6 +65,7 @@ public record RagSettings(
     if (maxSentences < 1) throw new IllegalArgumentException(CONFIG_PATH + ".extractive.max-sentences must be >= 1");
     chatKeywords = List.copyOf(chatKeywords);
     ragKeywords = List.copyOf(ragKeywords);
+    synonyms = synonyms.stream().map(List::copyOf).toList();
   }
 
   /** Reads the settings from the {@code voicehelper.rag} section. */
@@ -81,6 +84,8 @@ public record RagSettings(
         config.getInt("extractive.max-sentences"),
         config.getInt("router.chat-max-chars"),
         config.getStringList("router.chat-keywords"),
-        config.getStringList("router.rag-keywords"));
+        config.getStringList("router.rag-keywords"),
+        config.getList("synonyms").stream().map(group -> ((List<?>) group.unwrapped()).stream()
+            .map(String::valueOf).toList()).toList());
   }
 }
