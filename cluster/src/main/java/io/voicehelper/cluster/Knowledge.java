@@ -56,9 +56,11 @@ final class Knowledge {
   private final ObjectStore objects;
   private final SampleKnowledge sample;
   private final HybridRetriever retriever;
+  private final Embedder embedder;
 
   private Knowledge(KnowledgeCatalog catalog, ObjectStore objects, SampleKnowledge sample,
-      HybridRetriever retriever) {
+      HybridRetriever retriever, Embedder embedder) {
+    this.embedder = embedder;
     this.catalog = catalog;
     this.objects = objects;
     this.sample = sample;
@@ -92,7 +94,7 @@ final class Knowledge {
         : null;
     HybridRetriever retriever = new HybridRetriever(index, embedder, Reranker.FUSION_ORDER,
         RetrievalSettings.fromConfig(config.getConfig(RetrievalSettings.CONFIG_PATH)));
-    return new Knowledge(catalog, objects, sample, retriever);
+    return new Knowledge(catalog, objects, sample, retriever, embedder);
   }
 
   /**
@@ -179,6 +181,11 @@ final class Knowledge {
 
   HybridRetriever retriever() {
     return retriever;
+  }
+
+  /** The embedding model of the knowledge base (also used to route messages by similarity). */
+  Embedder embedder() {
+    return embedder;
   }
 
   /** Called once a tenant signed up: gives it the sample knowledge base when that is enabled. */

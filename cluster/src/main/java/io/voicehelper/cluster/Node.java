@@ -111,7 +111,7 @@ public final class Node {
       ReplyGenerator model = Generation.replyGenerator(generationSettings, system);
       ReplyGenerator generator = GroundedReplyGenerator.create(model, generationSettings,
           RagSettings.fromConfig(config.getConfig(RagSettings.CONFIG_PATH)), knowledge.retriever(),
-          knowledge.catalog(), knowledge.retriever().settings().maxQueryLength(), system);
+          knowledge.catalog(), knowledge.embedder(), knowledge.retriever().settings().maxQueryLength(), system);
       Summarizer summarizer = Generation.summarizer(generationSettings, system);
 
       Executor hashing =

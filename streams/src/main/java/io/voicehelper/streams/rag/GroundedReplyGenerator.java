@@ -5,6 +5,7 @@ import io.voicehelper.entities.conversation.Citation;
 import io.voicehelper.entities.conversation.ReplyGenerator;
 import io.voicehelper.entities.conversation.TokenEstimator;
 import io.voicehelper.entities.knowledge.DocumentRef;
+import io.voicehelper.entities.knowledge.Embedder;
 import io.voicehelper.entities.knowledge.KnowledgeCatalog;
 import io.voicehelper.entities.knowledge.SearchFilter;
 import io.voicehelper.entities.retrieval.RetrievalQuery;
@@ -72,6 +73,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
   private final KnowledgeCatalog catalog;
   private final QueryRewriter rewriter;
   private final ModeRouter router;
+  private final Optional<SemanticRouter> semantic;
   private final ExtractiveAnswerer answerer;
   private final Synonyms synonyms;
   private final RagSettings settings;
@@ -87,6 +89,15 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
   public GroundedReplyGenerator(ReplyGenerator model, boolean extractive, Retriever retriever,
       KnowledgeCatalog catalog, QueryRewriter rewriter, RagSettings settings, int maxQueryLength,
       int tokensPerSecond) {
+    this(model, extractive, retriever, catalog, rewriter, Optional.empty(), settings, maxQueryLength,
+        tokensPerSecond);
+  }
+
+  /** As above, with {@code semantic} routing the messages no keyword rule decides. */
+  public GroundedReplyGenerator(ReplyGenerator model, boolean extractive, Retriever retriever,
+      KnowledgeCatalog catalog, QueryRewriter rewriter, Optional<SemanticRouter> semantic, RagSettings settings,
+      int maxQueryLength, int tokensPerSecond) {
+    this.semantic = semantic;
     this.model = model;
     this.extractive = extractive;
     this.retriever = retriever;
@@ -106,7 +117,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
    * has one.
    */
   public static ReplyGenerator create(ReplyGenerator model, GenerationSettings llm, RagSettings settings,
-      Retriever retriever, KnowledgeCatalog catalog, int maxQueryLength, ActorSystem<?> system) {
+      Retriever retriever, KnowledgeCatalog catalog, Embedder embedder, int maxQueryLength, ActorSystem<?> system) {
     if (!settings.enabled()) return model;
     boolean extractive = llm.provider() == GenerationSettings.Provider.NONE;
     RuleQueryRewriter rule = new RuleQueryRewriter(settings.shortQuestionTerms());
@@ -114,8 +125,12 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
         : new ModelQueryRewriter(model, rule, settings.historyTurns(), settings.rewriteTimeout(), system);
     log.info("Replies are grounded in the knowledge base ({})", extractive
         ? "no language model: extractive answers with citations" : "the model answers from numbered sources");
-    return new GroundedReplyGenerator(model, extractive, retriever, catalog, rewriter, settings, maxQueryLength,
-        llm.templateTokensPerSecond());
+    Optional<SemanticRouter> semantic = settings.semanticRouting()
+        ? Optional.of(new SemanticRouter(embedder, settings.chatDescriptions(), settings.ragDescriptions(),
+            settings.semanticMargin()))
+        : Optional.empty();
+    return new GroundedReplyGenerator(model, extractive, retriever, catalog, rewriter, semantic, settings,
+        maxQueryLength, llm.templateTokensPerSecond());
   }
 
   @Override
@@ -125,9 +140,20 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     if (last < 0) return chat(request, "no user question in the context");
     String question = context.get(last).content();
     List<ChatTurn> history = context.subList(0, last);
-    Route route = router.route(question);
-    if (route.mode() == Mode.CHAT) return chat(request, route.reason());
-    CompletionStage<Source<Output, NotUsed>> answer = rewriter.rewrite(question, history)
+    Route byKeywords = router.route(question);
+    if (byKeywords.mode() == Mode.CHAT) return chat(request, byKeywords.reason());
+    CompletionStage<Route> routed = byKeywords.decided() || semantic.isEmpty()
+        ? CompletableFuture.completedFuture(byKeywords)
+        : semantic.get().route(question).thenApply(bySimilarity -> bySimilarity.orElse(byKeywords));
+    CompletionStage<Source<Output, NotUsed>> answer = routed.thenCompose(route -> route.mode() == Mode.CHAT
+        ? CompletableFuture.completedFuture(chat(request, route.reason()))
+        : answerInRagMode(request, question, history, route));
+    return Source.completionStageSource(answer).mapMaterializedValue(ignored -> NotUsed.getInstance());
+  }
+
+  private CompletionStage<Source<Output, NotUsed>> answerInRagMode(Request request, String question,
+      List<ChatTurn> history, Route route) {
+    return rewriter.rewrite(question, history)
         .thenCompose(query -> retrieve(request, question, synonyms.expand(query)))
         .thenApply(retrieved -> switch (retrieved.outcome()) {
           case FOUND -> answer(request, question, history, retrieved, route);
@@ -137,7 +163,6 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
               : chat(request, retrieved.reason());
           case NO_DOCUMENTS, UNAVAILABLE -> chat(request, retrieved.reason());
         });
-    return Source.completionStageSource(answer).mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
   /** Retrieves for the query and keeps the relevant passages, named and numbered; a fallback reason when none. */

@@ -24,6 +24,10 @@ import java.util.List;
  * @param chatKeywords words of greetings and chit-chat (English ones match whole words)
  * @param ragKeywords words of questions about policies, products and how-to
  * @param synonyms groups of words that mean the same: a query naming one gets the others appended
+ * @param semanticRouting whether messages no keyword decides are routed by embedding similarity to descriptions
+ * @param semanticMargin how much closer to one mode's descriptions than the other's a message must be (cosine)
+ * @param chatDescriptions what chat-mode messages are about, for the embedding rule
+ * @param ragDescriptions what rag-mode messages are about, for the embedding rule
  */
 public record RagSettings(
     boolean enabled,
@@ -40,7 +44,11 @@ public record RagSettings(
     int chatMaxChars,
     List<String> chatKeywords,
     List<String> ragKeywords,
-    List<List<String>> synonyms) {
+    List<List<String>> synonyms,
+    boolean semanticRouting,
+    double semanticMargin,
+    List<String> chatDescriptions,
+    List<String> ragDescriptions) {
 
   public static final String CONFIG_PATH = "voicehelper.rag";
 
@@ -66,6 +74,14 @@ public record RagSettings(
     chatKeywords = List.copyOf(chatKeywords);
     ragKeywords = List.copyOf(ragKeywords);
     synonyms = synonyms.stream().map(List::copyOf).toList();
+    if (!(semanticMargin >= 0 && semanticMargin <= 1)) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".router.semantic.margin must be between 0 and 1");
+    }
+    chatDescriptions = List.copyOf(chatDescriptions);
+    ragDescriptions = List.copyOf(ragDescriptions);
+    if (semanticRouting && (chatDescriptions.isEmpty() || ragDescriptions.isEmpty())) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".router.semantic needs descriptions of both modes");
+    }
   }
 
   /** Reads the settings from the {@code voicehelper.rag} section. */
@@ -86,6 +102,10 @@ public record RagSettings(
         config.getStringList("router.chat-keywords"),
         config.getStringList("router.rag-keywords"),
         config.getList("synonyms").stream().map(group -> ((List<?>) group.unwrapped()).stream()
-            .map(String::valueOf).toList()).toList());
+            .map(String::valueOf).toList()).toList(),
+        config.getBoolean("router.semantic.enabled"),
+        config.getDouble("router.semantic.margin"),
+        config.getStringList("router.semantic.chat-descriptions"),
+        config.getStringList("router.semantic.rag-descriptions"));
   }
 }

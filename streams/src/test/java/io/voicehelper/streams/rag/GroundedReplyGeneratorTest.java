@@ -120,6 +120,23 @@ class GroundedReplyGeneratorTest {
   }
 
   @Test
+  void messagesNoKeywordDecidesAreRoutedByEmbeddingSimilarityWhenConfigured() throws Exception {
+    ScriptedRetriever retriever = ScriptedRetriever.finding(RagFixtures.policyPassages());
+    RagSettings settings = RagFixtures.settings();
+    GroundedReplyGenerator generator = new GroundedReplyGenerator(new TemplateReplyGenerator(0), true, retriever,
+        RagFixtures.NamingCatalog.standard(), new RuleQueryRewriter(1), java.util.Optional.of(new SemanticRouter(
+            new RagFixtures.AxisEmbedder(), List.of("small talk"), List.of("products"), 0.1)), settings, 1000, 0);
+    Grounding talk = grounding(run(generator, ask("lovely weather today")));
+    assertEquals("chat", talk.mode());
+    assertTrue(talk.reason().startsWith("embedding rule"), talk.reason());
+    assertTrue(retriever.queries.isEmpty(), "no retrieval for chit-chat");
+    // Decided as a document question: nothing relevant gives the honest answer, not chat.
+    Grounding product = grounding(run(generator, ask("doorbell chime volume")));
+    assertEquals("rag", product.mode());
+    assertEquals(GroundedReplyGenerator.SUPPORT_NONE, product.support());
+  }
+
+  @Test
   void aDocumentQuestionTheSourcesDoNotCoverGetsTheHonestAnswer() throws Exception {
     List<Output> outputs = run(embedded(ScriptedRetriever.finding(RagFixtures.policyPassages())),
         ask("How do I pair the doorbell with WiFi?"));

@@ -3,6 +3,7 @@ package io.voicehelper.streams.rag;
 import com.typesafe.config.ConfigFactory;
 import io.voicehelper.entities.knowledge.Chunk;
 import io.voicehelper.entities.knowledge.DocumentRef;
+import io.voicehelper.entities.knowledge.Embedder;
 import io.voicehelper.entities.knowledge.KnowledgeCatalog;
 import io.voicehelper.entities.retrieval.RetrievalQuery;
 import io.voicehelper.entities.retrieval.RetrievalResult;
@@ -16,6 +17,7 @@ import java.util.OptionalInt;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.function.Function;
 
 /** Passages, a scripted retriever and a catalog that only knows document names, for the rag tests. */
@@ -124,6 +126,36 @@ final class RagFixtures {
     @Override
     public CompletionStage<List<DocumentSummary>> documents(String tenantId, String collectionId, int limit) {
       throw new UnsupportedOperationException();
+    }
+  }
+
+  /** Unit vectors on two axes: "small talk" words point one way, "product" words the other. */
+  static final class AxisEmbedder implements Embedder {
+    final AtomicInteger calls = new AtomicInteger();
+    volatile boolean failing;
+
+    @Override
+    public CompletionStage<List<float[]>> embedAll(List<String> texts) {
+      calls.incrementAndGet();
+      if (failing) return CompletableFuture.failedFuture(new IllegalStateException("model down"));
+      return CompletableFuture.completedFuture(texts.stream().map(AxisEmbedder::vector).toList());
+    }
+
+    private static float[] vector(String text) {
+      double talk = text.contains("weather") || text.contains("small talk") ? 1 : 0.1;
+      double product = text.contains("doorbell") || text.contains("products") ? 1 : 0.1;
+      double norm = Math.sqrt(talk * talk + product * product);
+      return new float[] {(float) (talk / norm), (float) (product / norm)};
+    }
+
+    @Override
+    public int dimension() {
+      return 2;
+    }
+
+    @Override
+    public String modelId() {
+      return "axes";
     }
   }
 }
