@@ -14,8 +14,10 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * Rewrites follow-up questions with the configured language model (through the {@link ReplyGenerator} port): the
- * recent turns and an instruction to answer with a standalone search query only. A question without earlier turns
- * is used as it is; a model that fails, times out or answers nothing leaves the {@link RuleQueryRewriter} to it.
+ * recent turns and an instruction to answer with a standalone search query only. Only questions the rule takes as
+ * elliptical (short, or pointing back with "it", 它 …) are sent, so a standalone question costs no model call; a
+ * question without earlier turns is used as it is; a model that fails, times out or answers nothing leaves the
+ * {@link RuleQueryRewriter} to it.
  */
 public final class ModelQueryRewriter implements QueryRewriter {
 
@@ -43,7 +45,9 @@ public final class ModelQueryRewriter implements QueryRewriter {
   public CompletionStage<String> rewrite(String question, List<ChatTurn> history) {
     String byRule = fallback.rewriteNow(question, history);
     List<ChatTurn> recent = GroundedPrompt.lastTurns(history, historyTurns);
-    if (recent.isEmpty()) return CompletableFuture.completedFuture(question.strip());
+    if (recent.isEmpty() || !fallback.isElliptical(question)) {
+      return CompletableFuture.completedFuture(question.strip());
+    }
     List<ChatTurn> context = new ArrayList<>();
     context.add(ChatTurn.system(INSTRUCTION));
     context.addAll(recent);

@@ -1,7 +1,6 @@
 package io.voicehelper.streams.rag;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
-import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.voicehelper.entities.conversation.ChatTurn;
 import io.voicehelper.entities.conversation.ReplyGenerator;
@@ -52,7 +51,7 @@ class ModelQueryRewriterTest {
   }
 
   @Test
-  void aFailingOrSilentModelLeavesItToTheRuleAndAFirstQuestionNeedsNoModel() throws Exception {
+  void aFailingOrSilentModelLeavesItToTheRuleAndStandaloneQuestionsNeedNoModel() throws Exception {
     ReplyGenerator failing = request -> Source.failed(new IllegalStateException("503"));
     assertEquals("那摄像头呢？ 退货期限", rewrite(failing, "那摄像头呢？", HISTORY));
     ReplyGenerator silent = request -> Source.single(new ReplyGenerator.Finished("m", 1, 0));
@@ -60,6 +59,9 @@ class ModelQueryRewriterTest {
     ReplyGenerator unused = request -> {
       throw new AssertionError("no model call for a first question");
     };
-    assertTrue(rewrite(unused, "退货期限是多久？", List.of()).equals("退货期限是多久？"));
+    assertEquals("退货期限是多久？", rewrite(unused, "退货期限是多久？", List.of()));
+    // A standalone follow-up needs no model either.
+    String standalone = "How long do refunds take to arrive?";
+    assertEquals(standalone, rewrite(unused, standalone, HISTORY));
   }
 }
