@@ -102,6 +102,11 @@ class RagChatIT {
         List.class));
     assertTrue(citation.get("snippet").asText().contains("30 天"), citation.toString());
 
+    // An elliptical follow-up is searched with the previous question's terms and quotes the sentence it asks about.
+    Answer followUp = ask(conversation, "那摄像头呢？");
+    assertTrue(followUp.text().contains("已拆封的摄像头为 15 天。 [1]"), followUp.text());
+    assertEquals("rag", followUp.done().get("mode").asText());
+
     // Chit-chat goes to chat mode (the embedded template, no retrieval).
     Answer hello = ask(conversation, "你好");
     assertEquals("chat", hello.done().get("mode").asText(), hello.done().toString());
@@ -113,6 +118,9 @@ class RagChatIT {
         uncovered.text());
     assertEquals("rag", uncovered.done().get("mode").asText());
     assertEquals("none", uncovered.done().get("support").asText());
+    Answer uncoveredZh = ask(conversation, "门铃怎么连接无线网络？");
+    assertTrue(uncoveredZh.text().startsWith("抱歉，知识库中的文档没有涉及这个问题"), uncoveredZh.text());
+    assertEquals(0, uncoveredZh.done().get("citations").size());
 
     // The stored messages carry the grounding too.
     JsonNode messages = NodeTestSupport.get(api + "/conversations/" + conversation).body();
