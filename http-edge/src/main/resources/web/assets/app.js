@@ -293,15 +293,35 @@
     return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
   }
 
-  function showDetails(article, { status, model, usage, latencyMs }) {
+  function showDetails(article, { status, model, usage, latencyMs, mode, support, citations }) {
     const parts = [];
     if (model) parts.push(model);
+    if (mode) parts.push(support === 'extractive' ? 'quoted from the documents' : mode);
     if (typeof latencyMs === 'number') parts.push(formatLatency(latencyMs));
     if (usage && status === 'completed') parts.push(`${usage.inputTokens} → ${usage.outputTokens} tokens`);
     const details = article.querySelector('.details');
     details.textContent = parts.join(' · ');
     article.dataset.model = model || '';
+    if (mode) article.dataset.mode = mode;
     if (typeof latencyMs === 'number') article.dataset.latencyMs = String(latencyMs);
+    showSources(article, citations || []);
+  }
+
+  /** The reply's citations under it: "[n] document › headings (vN)", the passage's start as the tooltip. */
+  function showSources(article, citations) {
+    article.querySelector('.sources')?.remove();
+    if (citations.length === 0) return;
+    const list = document.createElement('ol');
+    list.className = 'sources';
+    list.dataset.testid = 'sources';
+    for (const c of citations) {
+      const item = document.createElement('li');
+      const where = [c.documentName, ...(c.headingPath || [])].join(' › ');
+      item.textContent = `[${c.number}] ${where} (v${c.version})`;
+      item.title = c.snippet || '';
+      list.append(item);
+    }
+    article.querySelector('.body').append(list);
   }
 
   function setContent(article, text) {

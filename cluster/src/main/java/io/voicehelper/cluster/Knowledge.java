@@ -71,9 +71,11 @@ final class Knowledge {
   private final SampleKnowledge sample;
   private final Retriever retriever;
   private final RetrievalSettings retrievalSettings;
+  private final Embedder embedder;
 
   private Knowledge(KnowledgeCatalog catalog, ObjectStore objects, SampleKnowledge sample, Retriever retriever,
-      RetrievalSettings retrievalSettings) {
+      RetrievalSettings retrievalSettings, Embedder embedder) {
+    this.embedder = embedder;
     this.catalog = catalog;
     this.objects = objects;
     this.sample = sample;
@@ -122,7 +124,7 @@ final class Knowledge {
     Retriever hybrid = new HybridRetriever(index, queries, reranker, retrieval);
     Retriever retriever = caches.results() > 0
         ? new CachingRetriever(hybrid, generations, caches.results(), caches.ttl()) : hybrid;
-    return new Knowledge(catalog, objects, sample, retriever, retrieval);
+    return new Knowledge(catalog, objects, sample, retriever, retrieval, embedder);
   }
 
   /**
@@ -240,6 +242,11 @@ final class Knowledge {
 
   RetrievalSettings retrievalSettings() {
     return retrievalSettings;
+  }
+
+  /** The embedding model of the knowledge base (also used to route messages by similarity). */
+  Embedder embedder() {
+    return embedder;
   }
 
   /** Called once a tenant signed up: gives it the sample knowledge base when that is enabled. */

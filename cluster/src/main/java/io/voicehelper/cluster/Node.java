@@ -26,6 +26,8 @@ import io.voicehelper.entities.identity.Accounts;
 import io.voicehelper.entities.identity.AccountsSettings;
 import io.voicehelper.streams.generation.Generation;
 import io.voicehelper.streams.generation.GenerationSettings;
+import io.voicehelper.streams.rag.GroundedReplyGenerator;
+import io.voicehelper.streams.rag.RagSettings;
 import io.voicehelper.streams.projection.ConversationSummaryProjection;
 import io.voicehelper.streams.identity.Argon2PasswordHasher;
 import io.voicehelper.streams.identity.JdbcIdentityStore;
@@ -97,16 +99,20 @@ public final class Node {
       ClusterBootstrap.get(system).start();
 
       DataSource dataSource = Database.get(system).dataSource();
-      GenerationSettings generationSettings = GenerationSettings.fromConfig(config.getConfig("voicehelper.llm"));
-      ReplyGenerator generator = Generation.replyGenerator(generationSettings, system);
-      Summarizer summarizer = Generation.summarizer(generationSettings, system);
-
       ConversationSummaryProjection.init(system, dataSource, "jdbc-read-journal");
       Executor jdbc = system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.blocking-jdbc-dispatcher"));
       ConversationDirectory directory = new JdbcConversationDirectory(dataSource, jdbc);
 
       // Knowledge base: catalog, originals, chunk table, node-local Lucene index, embeddings, document sagas.
       Knowledge knowledge = Knowledge.start(system, dataSource, jdbc);
+
+      // Replies: the configured model (or none), grounded in the knowledge base with citations.
+      GenerationSettings generationSettings = GenerationSettings.fromConfig(config.getConfig("voicehelper.llm"));
+      ReplyGenerator model = Generation.replyGenerator(generationSettings, system);
+      ReplyGenerator generator = GroundedReplyGenerator.create(model, generationSettings,
+          RagSettings.fromConfig(config.getConfig(RagSettings.CONFIG_PATH)), knowledge.retriever(),
+          knowledge.catalog(), knowledge.embedder(), knowledge.retrievalSettings().maxQueryLength(), system);
+      Summarizer summarizer = Generation.summarizer(generationSettings, system);
 
       Executor hashing =
           system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.auth.password-hashing-dispatcher"));
@@ -140,7 +146,7 @@ public final class Node {
       HttpServer.start(system,
           EdgeRoutes.seal(EdgeSecurity.fromConfig(config.getConfig("voicehelper.http.security")),
               new ConversationRoutes(system, ClusterSharding.get(system), directory, edgeSettings, authentication,
-                  limitDirectives).route(),
+                  limitDirectives, knowledge.catalog()).route(),
               Directives.pathPrefixTest(PathMatchers.segment("api").slash("v1").slash("admin").slash("limits"), () ->
                   authentication.authenticate(principal -> limitsAdmin.route(principal.tenantId(),
                       principal.subject(), principal.has(Permission.LIMITS_MANAGE)))),

@@ -13,11 +13,7 @@ import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.UUID;
-import java.util.concurrent.TimeUnit;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.typed.ActorSystem;
-import org.apache.pekko.cluster.MemberStatus;
-import org.apache.pekko.cluster.typed.Cluster;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -31,31 +27,20 @@ import org.junit.jupiter.api.Test;
 class KnowledgeApiIT {
 
   private static final long MAX_UPLOAD = 256 * 1024;
-  private static ActorSystem<Void> node;
+  private static SingleNode node;
   private static ActorTestKit probes;
   private static String api;
 
   @BeforeAll
   static void startNode() {
-    int http = NodeTestSupport.freePort();
-    api = "http://127.0.0.1:" + http + "/api/v1";
-    node = Node.start(Node.loadConfig(NodeTestSupport.singleNode(http,
-        "jdbc:h2:mem:knowledge-" + UUID.randomUUID() + ";DB_CLOSE_DELAY=-1",
-        "voicehelper.http.knowledge.max-upload-size = " + MAX_UPLOAD)));
-    probes = ActorTestKit.create("knowledge-probes");
-    probes.createTestProbe().awaitAssert(Duration.ofSeconds(60), Duration.ofMillis(200), () -> {
-      assertEquals(MemberStatus.up(), Cluster.get(node).selfMember().status());
-      return null;
-    });
+    node = SingleNode.start("knowledge", "voicehelper.http.knowledge.max-upload-size = " + MAX_UPLOAD);
+    probes = node.probes;
+    api = node.api;
   }
 
   @AfterAll
   static void stopNode() throws Exception {
-    if (probes != null) probes.shutdownTestKit();
-    if (node != null) {
-      node.terminate();
-      node.getWhenTerminated().toCompletableFuture().get(30, TimeUnit.SECONDS);
-    }
+    if (node != null) node.close();
   }
 
   private static String signUp() throws Exception {

@@ -158,31 +158,6 @@ final class NodeTestSupport {
     }
   }
 
-  /**
-   * Uploads {@code content} as the file {@code fileName} in a multipart form (after a field the API ignores), as
-   * {@code token}. {@code chunked}: without Content-Length, so a size limit is found while the body streams in.
-   */
-  static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
-      throws Exception {
-    String boundary = "----vh" + java.util.UUID.randomUUID();
-    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
-        .getBytes(StandardCharsets.UTF_8));
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
-        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
-    body.write(content);
-    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
-    HttpResponse<String> response = HTTP.send(HttpRequest.newBuilder(URI.create(url))
-            .timeout(Duration.ofSeconds(60))
-            .header("Authorization", "Bearer " + token)
-            .header("Content-Type", "multipart/form-data; boundary=" + boundary)
-            .POST(chunked
-                ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.toByteArray()))
-                : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray())).build(),
-        HttpResponse.BodyHandlers.ofString());
-    return new Response(response.statusCode(), parse(response.body()), response);
-  }
-
   /** A fresh directory for a node's files (index, originals), removed when the JVM exits. */
   static String tempDataDir() {
     try {
@@ -244,6 +219,32 @@ final class NodeTestSupport {
       body = JSON.nullNode(); // an event stream, say: the raw body is in the response
     }
     return new Response(response.statusCode(), body, response);
+  }
+
+  /**
+   * Uploads {@code content} as the multipart {@code file} part named {@code fileName}, as {@code token} (null: the
+   * token {@link #signUp} keeps). {@code chunked}: without Content-Length, so a limit is found while the body streams.
+   */
+  static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
+      throws Exception {
+    String boundary = "----vh" + java.util.UUID.randomUUID();
+    java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
+        .getBytes(StandardCharsets.UTF_8));
+    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
+        + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write(content);
+    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
+        .timeout(Duration.ofSeconds(60))
+        .header("Content-Type", "multipart/form-data; boundary=" + boundary)
+        .POST(chunked
+            ? HttpRequest.BodyPublishers.ofInputStream(() -> new java.io.ByteArrayInputStream(body.toByteArray()))
+            : HttpRequest.BodyPublishers.ofByteArray(body.toByteArray()));
+    if (token != null) request.header("Authorization", "Bearer " + token);
+    HttpResponse<String> response = HTTP.send((token == null ? authorized(request) : request).build(),
+        HttpResponse.BodyHandlers.ofString());
+    return new Response(response.statusCode(), parse(response.body()), response);
   }
 
   private static JsonNode parse(String body) throws IOException {

@@ -158,8 +158,21 @@ public final class ConversationEntity
   /** Commands a conversation accepts. */
   public sealed interface Command extends CborSerializable {}
 
-  /** Starts the conversation; answers with its summary. */
-  public record Create(String title, ActorRef<StatusReply<Summary>> replyTo) implements Command {}
+  /**
+   * Starts the conversation; answers with its summary. {@code collections} are the knowledge-base collections its
+   * replies answer from (empty: all of the tenant's); the caller has checked that they exist.
+   */
+  public record Create(String title, List<String> collections, ActorRef<StatusReply<Summary>> replyTo)
+      implements Command {
+
+    public Create {
+      collections = collections == null ? List.of() : List.copyOf(collections);
+    }
+
+    public Create(String title, ActorRef<StatusReply<Summary>> replyTo) {
+      this(title, List.of(), replyTo);
+    }
+  }
 
   /**
    * Adds a user message and queues a reply to it. {@code idempotencyKey} may be {@code null}; a key seen within the
@@ -215,8 +228,9 @@ public final class ConversationEntity
     INSTANCE
   }
 
-  /** A conversation at a glance. */
-  public record Summary(String conversationId, String title, Instant createdAt) implements CborSerializable {}
+  /** A conversation at a glance; {@code collections} empty: it answers from all of the tenant's collections. */
+  public record Summary(String conversationId, String title, Instant createdAt, List<String> collections)
+      implements CborSerializable {}
 
   /**
    * A message was accepted: it is durable, and {@code replyId} names the reply that answers it. {@code duplicate}
@@ -225,13 +239,15 @@ public final class ConversationEntity
   public record Accepted(String conversationId, String messageId, String replyId, boolean duplicate)
       implements CborSerializable {}
 
-  /** The conversation with its messages, oldest first. */
-  public record View(String conversationId, String title, Instant createdAt, List<MessageView> messages)
+  /** The conversation with its messages, oldest first; {@code collections} as in {@link Summary}. */
+  public record View(String conversationId, String title, Instant createdAt, List<String> collections,
+      List<MessageView> messages)
       implements CborSerializable {}
 
   /**
    * One message as clients see it. {@code status} is {@code accepted} for user messages, and {@code queued},
-   * {@code generating}, {@code completed} or {@code interrupted} for replies.
+   * {@code generating}, {@code completed} or {@code interrupted} for replies. {@code grounding} is set on completed
+   * replies that were routed (mode, reason, citations), {@code null} otherwise.
    */
   public record MessageView(
       String id,
@@ -245,7 +261,8 @@ public final class ConversationEntity
       int inputTokens,
       int outputTokens,
       long latencyMillis,
-      String reason)
+      String reason,
+      ReplyGenerator.Grounding grounding)
       implements CborSerializable {}
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -253,8 +270,19 @@ public final class ConversationEntity
 
   public sealed interface Event extends CborSerializable {}
 
-  public record ConversationStarted(String conversationId, String tenantId, String title, Instant at)
-      implements Event {}
+  /** {@code collections} is empty for all of the tenant's collections, and in events written before scopes. */
+  public record ConversationStarted(
+      String conversationId, String tenantId, String title, Instant at, List<String> collections)
+      implements Event {
+
+    public ConversationStarted {
+      collections = collections == null ? List.of() : List.copyOf(collections);
+    }
+
+    public ConversationStarted(String conversationId, String tenantId, String title, Instant at) {
+      this(conversationId, tenantId, title, at, List.of());
+    }
+  }
 
   /** {@code quotaReservation} is {@code null} when none was made (and in events written before quotas). */
   public record MessageAccepted(
@@ -278,6 +306,7 @@ public final class ConversationEntity
   /** Text of the reply in flight made durable: chunks numbered from {@code fromSeq}. */
   public record ReplyCheckpointed(String replyId, long fromSeq, List<String> chunks) implements Event {}
 
+  /** {@code grounding} is {@code null} when the generator sent none (and in events written before grounding). */
   public record ReplyCompleted(
       String replyId,
       List<String> chunks,
@@ -285,8 +314,15 @@ public final class ConversationEntity
       int inputTokens,
       int outputTokens,
       long latencyMillis,
-      Instant at)
-      implements Event {}
+      Instant at,
+      ReplyGenerator.Grounding grounding)
+      implements Event {
+
+    public ReplyCompleted(String replyId, List<String> chunks, String model, int inputTokens, int outputTokens,
+        long latencyMillis, Instant at) {
+      this(replyId, chunks, model, inputTokens, outputTokens, latencyMillis, at, null);
+    }
+  }
 
   public record ReplyInterrupted(String replyId, List<String> chunks, String reason, long latencyMillis, Instant at)
       implements Event {}
@@ -313,7 +349,8 @@ public final class ConversationEntity
       int outputTokens,
       long latencyMillis,
       String reason,
-      List<Integer> chunkEnds)
+      List<Integer> chunkEnds,
+      ReplyGenerator.Grounding grounding)
       implements CborSerializable {
 
     String chunk(int index) {
@@ -334,7 +371,8 @@ public final class ConversationEntity
           inputTokens,
           outputTokens,
           latencyMillis,
-          reason);
+          reason,
+          grounding);
     }
   }
 
@@ -374,11 +412,16 @@ public final class ConversationEntity
       List<PendingTurn> queue,
       Map<String, IdempotencyRecord> idempotency,
       String summary,
-      int summaryCovers)
+      int summaryCovers,
+      List<String> collections)
       implements State {
 
+    public Active {
+      collections = collections == null ? List.of() : List.copyOf(collections);
+    }
+
     Summary summaryView() {
-      return new Summary(conversationId, title, createdAt);
+      return new Summary(conversationId, title, createdAt, collections);
     }
 
     View view() {
@@ -393,13 +436,13 @@ public final class ConversationEntity
         } else if (isRunning(message.replyId())) {
           RunningReply r = running.get();
           views.add(new MessageView(r.replyId(), "assistant", String.join("", r.chunks()), "generating",
-              r.messageId(), r.replyId(), r.startedAt(), null, 0, 0, 0, null));
+              r.messageId(), r.replyId(), r.startedAt(), null, 0, 0, 0, null, null));
         } else if (isQueued(message.replyId())) {
           views.add(new MessageView(message.replyId(), "assistant", "", "queued", message.id(), message.replyId(),
-              message.createdAt(), null, 0, 0, 0, null));
+              message.createdAt(), null, 0, 0, 0, null, null));
         }
       }
-      return new View(conversationId, title, createdAt, List.copyOf(views));
+      return new View(conversationId, title, createdAt, collections, List.copyOf(views));
     }
 
     private Map<String, Message> finishedReplies() {
@@ -458,7 +501,7 @@ public final class ConversationEntity
     Active with(MessageAccepted e, Duration idempotencyWindow) {
       List<Message> newMessages = append(messages,
           new Message(e.messageId(), ChatTurn.Role.USER, e.content(), "accepted", null, e.replyId(), e.at(),
-              null, 0, 0, 0, null, List.of()));
+              null, 0, 0, 0, null, List.of(), null));
       List<PendingTurn> newQueue = append(queue, new PendingTurn(e.messageId(), e.replyId(), e.quotaReservation()));
       Map<String, IdempotencyRecord> keys = new LinkedHashMap<>();
       Instant horizon = e.at().minus(idempotencyWindow);
@@ -467,7 +510,7 @@ public final class ConversationEntity
         keys.put(e.idempotencyKey(), new IdempotencyRecord(e.requestHash(), e.messageId(), e.replyId(), e.at()));
       }
       return new Active(conversationId, tenantId, title, createdAt, newMessages, running, newQueue,
-          Map.copyOf(keys), summary, summaryCovers);
+          Map.copyOf(keys), summary, summaryCovers, collections);
     }
 
     Active with(ReplyStarted e) {
@@ -476,7 +519,7 @@ public final class ConversationEntity
       return new Active(conversationId, tenantId, title, createdAt, messages,
           Optional.of(new RunningReply(turn.messageId(), e.replyId(), e.at(), List.of(), turn.quotaReservation())),
           rest, idempotency,
-          summary, summaryCovers);
+          summary, summaryCovers, collections);
     }
 
     Active with(ReplyCheckpointed e) {
@@ -484,11 +527,11 @@ public final class ConversationEntity
       return new Active(conversationId, tenantId, title, createdAt, messages,
           Optional.of(new RunningReply(r.messageId(), r.replyId(), r.startedAt(), concat(r.chunks(), e.chunks()),
               r.quotaReservation())),
-          queue, idempotency, summary, summaryCovers);
+          queue, idempotency, summary, summaryCovers, collections);
     }
 
     Active finish(String replyId, List<String> tail, String status, String model, int in, int out, long latency,
-        String reason, Instant at) {
+        String reason, Instant at, ReplyGenerator.Grounding grounding) {
       RunningReply r = running.orElseThrow();
       List<String> chunks = concat(r.chunks(), tail);
       List<Integer> ends = new ArrayList<>(chunks.size());
@@ -498,14 +541,14 @@ public final class ConversationEntity
         ends.add(text.length());
       }
       Message reply = new Message(replyId, ChatTurn.Role.ASSISTANT, text.toString(), status, r.messageId(), replyId,
-          at, model, in, out, latency, reason, List.copyOf(ends));
+          at, model, in, out, latency, reason, List.copyOf(ends), grounding);
       return new Active(conversationId, tenantId, title, createdAt, append(messages, reply), Optional.empty(),
-          queue, idempotency, summary, summaryCovers);
+          queue, idempotency, summary, summaryCovers, collections);
     }
 
     Active with(ContextSummarized e) {
       return new Active(conversationId, tenantId, title, createdAt, messages, running, queue, idempotency,
-          e.summary(), e.covers());
+          e.summary(), e.covers(), collections);
     }
 
     private static <T> List<T> append(List<T> list, T element) {
@@ -537,6 +580,7 @@ public final class ConversationEntity
     UniqueKillSwitch killSwitch;
     String abortReason;
     int contextTokens;
+    ReplyGenerator.Grounding grounding;
 
     Generation(String replyId, long startedNanos) {
       this.replyId = replyId;
@@ -667,7 +711,7 @@ public final class ConversationEntity
     String tenant = ids.length == 2 ? ids[0] : "";
     String conversationId = ids.length == 2 ? ids[1] : entityId;
     return Effect()
-        .persist(new ConversationStarted(conversationId, tenant, cmd.title(), clock.instant()))
+        .persist(new ConversationStarted(conversationId, tenant, cmd.title(), clock.instant(), cmd.collections()))
         .thenReply(cmd.replyTo(), s -> StatusReply.success(((Active) s).summaryView()));
   }
 
@@ -765,7 +809,7 @@ public final class ConversationEntity
         events.add(new ReplyEvent.Delta(seq, m.chunk((int) seq - 1)));
       }
       events.add(new ReplyEvent.Done(m.inReplyTo(), m.id(), m.status(), m.reason(), m.model(), m.inputTokens(),
-          m.outputTokens(), m.latencyMillis(), m.chunkEnds().size()));
+          m.outputTokens(), m.latencyMillis(), m.chunkEnds().size(), m.grounding()));
       return events;
     }
     if (state.isRunning(replyId)) {
@@ -883,7 +927,8 @@ public final class ConversationEntity
     generation.contextTokens = contextTurns.stream()
         .mapToInt(t -> estimator.estimate(t.content()) + TokenEstimator.PER_MESSAGE_OVERHEAD).sum();
     ActorRef<Command> self = context.getSelf();
-    ReplyGenerator.Request request = new ReplyGenerator.Request(entityId, replyId, contextTurns);
+    ReplyGenerator.Request request =
+        new ReplyGenerator.Request(entityId, replyId, contextTurns, state.collections());
     Source<ReplyGenerator.Output, NotUsed> outputs;
     try {
       outputs = generator.generate(request);
@@ -920,6 +965,8 @@ public final class ConversationEntity
     for (ReplyGenerator.Output output : cmd.outputs()) {
       if (output instanceof ReplyGenerator.Token token) {
         if (!token.text().isEmpty()) generation.tail.add(token.text());
+      } else if (output instanceof ReplyGenerator.Grounding grounding) {
+        generation.grounding = grounding;
       } else {
         finished = (ReplyGenerator.Finished) output;
       }
@@ -956,7 +1003,7 @@ public final class ConversationEntity
     int in = finished.inputTokens() != null ? finished.inputTokens() : generation.contextTokens;
     int out = finished.outputTokens() != null ? finished.outputTokens() : estimator.estimate(text);
     return new ReplyCompleted(generation.replyId, List.copyOf(generation.tail), finished.model(), in, out,
-        elapsedMillis(), clock.instant());
+        elapsedMillis(), clock.instant(), generation.grounding);
   }
 
   private long elapsedMillis() {
@@ -1046,15 +1093,15 @@ public final class ConversationEntity
     var builder = newEventHandlerBuilder();
     builder.forStateType(Empty.class)
         .onEvent(ConversationStarted.class, (s, e) -> new Active(e.conversationId(), e.tenantId(), e.title(), e.at(),
-            List.of(), Optional.empty(), List.of(), Map.of(), "", 0));
+            List.of(), Optional.empty(), List.of(), Map.of(), "", 0, e.collections()));
     builder.forStateType(Active.class)
         .onEvent(MessageAccepted.class, (s, e) -> s.with(e, settings.idempotencyWindow()))
         .onEvent(ReplyStarted.class, Active::with)
         .onEvent(ReplyCheckpointed.class, Active::with)
         .onEvent(ReplyCompleted.class, (s, e) -> s.finish(e.replyId(), e.chunks(), "completed", e.model(),
-            e.inputTokens(), e.outputTokens(), e.latencyMillis(), null, e.at()))
+            e.inputTokens(), e.outputTokens(), e.latencyMillis(), null, e.at(), e.grounding()))
         .onEvent(ReplyInterrupted.class, (s, e) -> s.finish(e.replyId(), e.chunks(), "interrupted", null, 0, 0,
-            e.latencyMillis(), e.reason(), e.at()))
+            e.latencyMillis(), e.reason(), e.at(), null))
         .onEvent(ContextSummarized.class, Active::with);
     return builder.build();
   }

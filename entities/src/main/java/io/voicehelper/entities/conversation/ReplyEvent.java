@@ -14,7 +14,8 @@ public sealed interface ReplyEvent extends CborSerializable {
 
   /**
    * The reply has ended: {@code status} is {@code completed} or {@code interrupted} (then {@code reason} says why and
-   * the text so far is kept). {@code lastSeq} is the sequence number of the last chunk.
+   * the text so far is kept). {@code lastSeq} is the sequence number of the last chunk. {@code grounding} says how
+   * the reply was grounded (mode, routing reason, citations); {@code null} for replies that have none.
    */
   record Done(
       String messageId,
@@ -25,6 +26,13 @@ public sealed interface ReplyEvent extends CborSerializable {
       int inputTokens,
       int outputTokens,
       long latencyMillis,
-      long lastSeq)
-      implements ReplyEvent {}
+      long lastSeq,
+      ReplyGenerator.Grounding grounding)
+      implements ReplyEvent {
+
+    public Done(String messageId, String replyId, String status, String reason, String model, int inputTokens,
+        int outputTokens, long latencyMillis, long lastSeq) {
+      this(messageId, replyId, status, reason, model, inputTokens, outputTokens, latencyMillis, lastSeq, null);
+    }
+  }
 }

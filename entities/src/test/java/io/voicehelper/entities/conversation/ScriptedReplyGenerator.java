@@ -37,6 +37,11 @@ public final class ScriptedReplyGenerator implements ReplyGenerator {
       return this;
     }
 
+    public Call ground(Grounding grounding) {
+      queue.offer(grounding);
+      return this;
+    }
+
     public void finish(String model, int inputTokens, int outputTokens) {
       queue.offer(new Finished(model, inputTokens, outputTokens));
       queue.complete();

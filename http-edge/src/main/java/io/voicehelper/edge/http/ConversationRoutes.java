@@ -16,6 +16,7 @@ import io.voicehelper.entities.conversation.ConversationEntity.Command;
 import io.voicehelper.entities.conversation.ReplyEvent;
 import io.voicehelper.entities.conversation.Rejection;
 import io.voicehelper.entities.identity.Permission;
+import io.voicehelper.entities.knowledge.KnowledgeCatalog;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -69,6 +70,8 @@ public final class ConversationRoutes extends AllDirectives {
   public static final String DEFAULT_TITLE = "New conversation";
 
   static final String BASE_PATH = "/api/v1/conversations";
+  /** Most collections one conversation may be scoped to. */
+  static final int MAX_COLLECTIONS = 100;
   private static final Pattern IDEMPOTENCY_KEY = Pattern.compile("[\\x21-\\x7E]+");
   private static final Pattern CONTROL = Pattern.compile("\\p{Cntrl}");
 
@@ -80,6 +83,7 @@ public final class ConversationRoutes extends AllDirectives {
   private final Sse sse;
   private final Authentication authentication;
   private final LimitDirectives limits;
+  private final KnowledgeCatalog catalog;
 
   /** The routes without rate limits, stream limits or token quotas. */
   public ConversationRoutes(
@@ -92,6 +96,17 @@ public final class ConversationRoutes extends AllDirectives {
   public ConversationRoutes(
       ActorSystem<?> system, ClusterSharding sharding, ConversationDirectory directory, EdgeSettings settings,
       Authentication authentication, LimitDirectives limits) {
+    this(system, sharding, directory, settings, authentication, limits, null);
+  }
+
+  /**
+   * The routes with limits, and conversations that may be scoped to collections of the tenant's knowledge base,
+   * checked in {@code catalog} ({@code null}: no knowledge base, no scopes).
+   */
+  public ConversationRoutes(
+      ActorSystem<?> system, ClusterSharding sharding, ConversationDirectory directory, EdgeSettings settings,
+      Authentication authentication, LimitDirectives limits, KnowledgeCatalog catalog) {
+    this.catalog = catalog;
     this.authentication = authentication;
     this.limits = limits;
     this.system = system;
@@ -186,12 +201,14 @@ public final class ConversationRoutes extends AllDirectives {
   private Route create(String tenant) {
     return jsonBody(true, body -> {
       String title = title(body);
+      List<String> collections = collections(body);
       String id = UUID.randomUUID().toString();
-      CompletionStage<ConversationEntity.Summary> created =
-          ask(conversation(tenant, id), replyTo -> new ConversationEntity.Create(title, replyTo), id, null);
+      CompletionStage<ConversationEntity.Summary> created = knownCollections(tenant, collections).thenCompose(ok ->
+          ask(conversation(tenant, id), replyTo -> new ConversationEntity.Create(title, collections, replyTo), id,
+              null));
       return completeWithFuture(created.thenApply(summary ->
           json.response(201, new Json.ConversationCreated(summary.conversationId(), summary.title(),
-                  summary.createdAt()))
+                  summary.createdAt(), summary.collections()))
               .addHeader(Location.create(BASE_PATH + "/" + summary.conversationId()))));
     });
   }
@@ -203,7 +220,8 @@ public final class ConversationRoutes extends AllDirectives {
     return completeWithFuture(view.thenApply(v -> {
       List<Json.MessageItem> messages = new ArrayList<>(v.messages().size());
       for (ConversationEntity.MessageView m : v.messages()) messages.add(message(m));
-      return json.response(200, new Json.ConversationDetail(v.conversationId(), v.title(), v.createdAt(), messages));
+      return json.response(200,
+          new Json.ConversationDetail(v.conversationId(), v.title(), v.createdAt(), v.collections(), messages));
     }));
   }
 
@@ -214,7 +232,8 @@ public final class ConversationRoutes extends AllDirectives {
         finishedReply ? m.model() : null,
         finishedReply ? new Json.Usage(m.inputTokens(), m.outputTokens()) : null,
         finishedReply ? m.latencyMillis() : null,
-        m.reason());
+        m.reason(),
+        Json.GroundingItem.of(m.grounding()));
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -287,7 +306,8 @@ public final class ConversationRoutes extends AllDirectives {
           ReplyEvent.Done done = collected.done;
           return new Json.ReplyResult(accepted.messageId(), accepted.replyId(), accepted.duplicate(), done.status(),
               collected.text.toString(), done.reason(), done.model(),
-              new Json.Usage(done.inputTokens(), done.outputTokens()), done.latencyMillis());
+              new Json.Usage(done.inputTokens(), done.outputTokens()), done.latencyMillis(),
+              Json.GroundingItem.of(done.grounding()));
         });
   }
 
@@ -428,6 +448,44 @@ public final class ConversationRoutes extends AllDirectives {
           .with("maxLength", settings.maxTitleLength());
     }
     return text;
+  }
+
+  /** The optional {@code collections}: distinct collection ids, at most {@link #MAX_COLLECTIONS}. */
+  private static List<String> collections(JsonNode body) {
+    JsonNode ids = body == null || !body.isObject() ? null : body.get("collections");
+    if (ids == null || ids.isNull()) return List.of();
+    if (!ids.isArray()) {
+      throw ProblemException.badRequest("invalid-collections", "'collections' must be an array of collection ids.");
+    }
+    if (ids.size() > MAX_COLLECTIONS) {
+      throw ProblemException.badRequest("too-many-collections",
+          "'collections' may name at most " + MAX_COLLECTIONS + " collections.").with("max", MAX_COLLECTIONS);
+    }
+    java.util.LinkedHashSet<String> distinct = new java.util.LinkedHashSet<>();
+    for (JsonNode id : ids) {
+      if (!id.isTextual() || id.textValue().isBlank()) {
+        throw ProblemException.badRequest("invalid-collections", "Each of 'collections' must be a collection id.");
+      }
+      requireId("collection", id.textValue());
+      distinct.add(id.textValue());
+    }
+    return List.copyOf(distinct);
+  }
+
+  /** Completes when every id names one of the tenant's collections; 404 for the first that does not. */
+  private CompletionStage<Void> knownCollections(String tenant, List<String> collections) {
+    if (collections.isEmpty()) return CompletableFuture.completedFuture(null);
+    if (catalog == null) {
+      return CompletableFuture.failedFuture(ProblemException.badRequest("collections-unavailable",
+          "This server has no knowledge base to scope conversations to."));
+    }
+    CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
+    for (String id : collections) {
+      all = all.thenCompose(ok -> withTimeout(() -> catalog.collection(tenant, id)).thenAccept(found -> {
+        if (found.isEmpty()) throw ProblemException.notFound("collection", id);
+      }).toCompletableFuture());
+    }
+    return all;
   }
 
   private String content(JsonNode body) {

@@ -70,6 +70,31 @@ class ConversationApiTest {
   }
 
   @Test
+  void aScopeOfCollectionsIsValidatedBeforeTheConversationIsCreated() throws Exception {
+    HttpResponse<String> all = kit.postJson("/api/v1/conversations", "{\"collections\":[]}");
+    assertEquals(201, all.statusCode(), all.body());
+    assertEquals(0, read(all.body()).get("collections").size());
+    assertEquals(0, read(kit.get("/api/v1/conversations/" + read(all.body()).get("id").asText()).body())
+        .get("collections").size());
+
+    HttpResponse<String> notArray = kit.postJson("/api/v1/conversations", "{\"collections\":\"faq\"}");
+    assertEquals(400, notArray.statusCode());
+    assertTrue(notArray.body().contains("invalid-collections"), notArray.body());
+    String tooMany = java.util.stream.IntStream.rangeClosed(0, 100).mapToObj(i -> "\"c" + i + "\"")
+        .collect(java.util.stream.Collectors.joining(",", "{\"collections\":[", "]}"));
+    HttpResponse<String> overLimit = kit.postJson("/api/v1/conversations", tooMany);
+    assertEquals(400, overLimit.statusCode());
+    assertTrue(overLimit.body().contains("too-many-collections"), overLimit.body());
+    HttpResponse<String> badId = kit.postJson("/api/v1/conversations", "{\"collections\":[\"no/such\"]}");
+    assertEquals(404, badId.statusCode());
+    assertTrue(badId.body().contains("collection-not-found"), badId.body());
+    // These routes were built without a knowledge base: nothing to scope to.
+    HttpResponse<String> noCatalog = kit.postJson("/api/v1/conversations", "{\"collections\":[\"faq\"]}");
+    assertEquals(400, noCatalog.statusCode());
+    assertTrue(noCatalog.body().contains("collections-unavailable"), noCatalog.body());
+  }
+
+  @Test
   void listsTheTenantsConversationsFromTheDirectory() throws Exception {
     Instant t0 = Instant.parse("2026-01-01T10:00:00Z");
     kit.directory.add(new ConversationDirectory.Entry("c-old", "Older", t0, t0.plusSeconds(5), 2, "hi"));

@@ -102,7 +102,7 @@ public final class FakeOpenAiServer implements AutoCloseable {
   // Steps
 
   /** A complete streamed reply: role chunk, one chunk per token, the finish chunk, usage if asked, [DONE]. */
-  static Step stream(String model, List<String> tokens, Integer promptTokens, Integer completionTokens) {
+  public static Step stream(String model, List<String> tokens, Integer promptTokens, Integer completionTokens) {
     return (exchange, request, server) -> {
       OutputStream out = startSse(exchange);
       send(out, chunk(model, delta("role", "assistant"), null));

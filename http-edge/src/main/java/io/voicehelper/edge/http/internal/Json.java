@@ -1,5 +1,6 @@
 package io.voicehelper.edge.http.internal;
 
+import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
 import com.fasterxml.jackson.core.JsonParser;
@@ -12,6 +13,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.databind.json.JsonMapper;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import io.voicehelper.entities.conversation.ReplyGenerator;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.time.Instant;
@@ -104,8 +106,8 @@ public final class Json {
   /** Token usage of a reply. */
   public record Usage(int inputTokens, int outputTokens) {}
 
-  /** Answer to creating a conversation. */
-  public record ConversationCreated(String id, String title, Instant createdAt) {}
+  /** Answer to creating a conversation; {@code collections} empty: it answers from all of the tenant's. */
+  public record ConversationCreated(String id, String title, Instant createdAt, List<String> collections) {}
 
   /** One conversation of a listing. */
   public record ConversationItem(
@@ -113,7 +115,10 @@ public final class Json {
 
   public record ConversationList(List<ConversationItem> items) {}
 
-  /** A message of a conversation; model, usage and latency are set on finished assistant messages only. */
+  /**
+   * A message of a conversation; model, usage and latency are set on finished assistant messages only, the
+   * grounding's fields on completed replies that were routed.
+   */
   public record MessageItem(
       String id,
       String role,
@@ -125,9 +130,44 @@ public final class Json {
       String model,
       Usage usage,
       Long latencyMs,
-      String reason) {}
+      String reason,
+      @JsonUnwrapped GroundingItem grounding) {}
 
-  public record ConversationDetail(String id, String title, Instant createdAt, List<MessageItem> messages) {}
+  public record ConversationDetail(
+      String id, String title, Instant createdAt, List<String> collections, List<MessageItem> messages) {}
+
+  /**
+   * How a reply was grounded, written as fields of the object holding it: {@code mode} ({@code chat} or
+   * {@code rag}), {@code routing} (why that mode), {@code support} ({@code generated}, {@code extractive} or
+   * {@code none}) and {@code citations}.
+   */
+  public record GroundingItem(String mode, String routing, String support, List<CitationItem> citations) {
+
+    /** The wire form of a reply's grounding; null (no fields) for a reply without one. */
+    public static GroundingItem of(ReplyGenerator.Grounding grounding) {
+      return grounding == null ? null : new GroundingItem(grounding.mode(), grounding.reason(), grounding.support(),
+          CitationItem.of(grounding));
+    }
+  }
+
+  /** A source a reply cites as {@code [number]}: one chunk of one version of a document. */
+  public record CitationItem(
+      int number,
+      String documentId,
+      String collectionId,
+      String documentName,
+      int version,
+      String chunkId,
+      List<String> headingPath,
+      String snippet,
+      double score) {
+
+    static List<CitationItem> of(ReplyGenerator.Grounding grounding) {
+      return grounding.citations().stream().map(c -> new CitationItem(c.number(), c.documentId(),
+          c.collectionId(), c.documentName(), c.version(), c.chunkId(), c.headingPath(), c.snippet(), c.score()))
+          .toList();
+    }
+  }
 
   /** Data of the SSE {@code accepted} event. */
   public record AcceptedData(String messageId, String replyId, boolean duplicate) {}
@@ -135,7 +175,7 @@ public final class Json {
   /** Data of an SSE {@code delta} event. */
   public record DeltaData(long seq, String text) {}
 
-  /** Data of the SSE {@code done} event. */
+  /** Data of the SSE {@code done} event; the grounding's fields are there when the reply was routed. */
   public record DoneData(
       String messageId,
       String replyId,
@@ -144,7 +184,8 @@ public final class Json {
       String model,
       Usage usage,
       long latencyMs,
-      long lastSeq) {}
+      long lastSeq,
+      @JsonUnwrapped GroundingItem grounding) {}
 
   /** Answer to posting a message without {@code Accept: text/event-stream}: the finished reply. */
   public record ReplyResult(
@@ -156,5 +197,6 @@ public final class Json {
       String reason,
       String model,
       Usage usage,
-      long latencyMs) {}
+      long latencyMs,
+      @JsonUnwrapped GroundingItem grounding) {}
 }

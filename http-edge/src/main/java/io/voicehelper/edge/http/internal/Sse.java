@@ -68,7 +68,7 @@ public final class Sse {
     ReplyEvent.Done done = (ReplyEvent.Done) event;
     return frame("done", null, json.write(new Json.DoneData(done.messageId(), done.replyId(), done.status(),
         done.reason(), done.model(), new Json.Usage(done.inputTokens(), done.outputTokens()), done.latencyMillis(),
-        done.lastSeq())));
+        done.lastSeq(), Json.GroundingItem.of(done.grounding()))));
   }
 
   /**

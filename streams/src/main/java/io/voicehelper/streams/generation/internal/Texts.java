@@ -1,8 +1,13 @@
 package io.voicehelper.streams.generation.internal;
 
+import io.voicehelper.entities.conversation.ReplyGenerator;
 import io.voicehelper.entities.conversation.TokenEstimator;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.pekko.NotUsed;
+import org.apache.pekko.stream.ThrottleMode;
+import org.apache.pekko.stream.javadsl.Source;
 
 /** Text helpers of the no-model adapters: CJK detection, streaming tokens, quotes and first sentences. */
 public final class Texts {
@@ -47,6 +52,26 @@ public final class Texts {
     }
     if (current.length() > 0) tokens.add(current.toString());
     return tokens;
+  }
+
+  /**
+   * The text as streamed {@link ReplyGenerator.Token}s (see {@link #tokens}), {@code tokensPerSecond} of them a
+   * second, or as fast as they are taken when 0.
+   */
+  public static Source<ReplyGenerator.Output, NotUsed> streamed(String text, int tokensPerSecond) {
+    Source<ReplyGenerator.Output, NotUsed> outputs = Source.from(tokens(text)).map(ReplyGenerator.Token::new);
+    // Unpaced when 0: a throttle waits on the scheduler's 10 ms tick even at high rates.
+    if (tokensPerSecond > 0) {
+      outputs = outputs.throttle(tokensPerSecond, Duration.ofSeconds(1), 1, ThrottleMode.shaping());
+    }
+    return outputs;
+  }
+
+  /** The tokens the heuristic estimator counts in the turns, with each message's overhead. */
+  public static int contextTokens(List<io.voicehelper.entities.conversation.ChatTurn> turns) {
+    return turns.stream()
+        .mapToInt(t -> TokenEstimator.HEURISTIC.estimate(t.content()) + TokenEstimator.PER_MESSAGE_OVERHEAD)
+        .sum();
   }
 
   private static boolean endsWithCjk(StringBuilder s) {

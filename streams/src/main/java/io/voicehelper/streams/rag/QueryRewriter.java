@@ -1,0 +1,18 @@
+package io.voicehelper.streams.rag;
+
+import io.voicehelper.entities.conversation.ChatTurn;
+import java.util.List;
+import java.util.concurrent.CompletionStage;
+
+/**
+ * Turns the last question of a conversation into a standalone search query, resolving references to earlier turns
+ * ("and for cameras?" after a question about returns).
+ */
+public interface QueryRewriter {
+
+  /**
+   * The search query for {@code question}, given the turns before it (oldest first, the question not included).
+   * Never fails: a rewriter that cannot answer returns the question or a rule's rewrite.
+   */
+  CompletionStage<String> rewrite(String question, List<ChatTurn> history);
+}

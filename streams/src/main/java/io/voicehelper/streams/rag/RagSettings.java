@@ -1,0 +1,111 @@
+package io.voicehelper.streams.rag;
+
+import com.typesafe.config.Config;
+import java.time.Duration;
+import java.util.List;
+
+/**
+ * Settings of answering from the knowledge base, read once from {@code voicehelper.rag} (see {@code reference.conf}
+ * for what each key does, its unit and its default).
+ *
+ * @param enabled whether replies are routed and grounded at all; off: the model answers every turn without sources
+ * @param candidates hits each retrieval half contributes to fusion (N)
+ * @param topK passages retrieved per turn (K)
+ * @param maxSources most passages handed to the model (or quoted) as numbered sources
+ * @param maxSourceChars longest source text in the prompt, in characters
+ * @param historyTurns earlier turns put in the prompt before the question
+ * @param minTermCoverage share of the query's key terms a passage must contain to count as relevant (0..1)
+ * @param minSimilarity vector similarity at which a passage counts as relevant without shared terms (0..1)
+ * @param shortQuestionTerms a question with at most this many key phrases is taken as elliptical and gets the
+ *     previous question's key terms appended
+ * @param rewriteTimeout how long a model may take to rewrite a question before the rule is used instead
+ * @param maxSentences most sentences of an extractive answer (no model)
+ * @param chatMaxChars longest message the chit-chat rule applies to, in characters
+ * @param chatKeywords words of greetings and chit-chat (English ones match whole words)
+ * @param ragKeywords words of questions about policies, products and how-to
+ * @param synonyms groups of words that mean the same: a query naming one gets the others appended
+ * @param semanticRouting whether messages no keyword decides are routed by embedding similarity to descriptions
+ * @param semanticMargin how much closer to one mode's descriptions than the other's a message must be (cosine)
+ * @param chatDescriptions what chat-mode messages are about, for the embedding rule
+ * @param ragDescriptions what rag-mode messages are about, for the embedding rule
+ */
+public record RagSettings(
+    boolean enabled,
+    int candidates,
+    int topK,
+    int maxSources,
+    int maxSourceChars,
+    int historyTurns,
+    double minTermCoverage,
+    double minSimilarity,
+    int shortQuestionTerms,
+    Duration rewriteTimeout,
+    int maxSentences,
+    int chatMaxChars,
+    List<String> chatKeywords,
+    List<String> ragKeywords,
+    List<List<String>> synonyms,
+    boolean semanticRouting,
+    double semanticMargin,
+    List<String> chatDescriptions,
+    List<String> ragDescriptions) {
+
+  public static final String CONFIG_PATH = "voicehelper.rag";
+
+  public RagSettings {
+    if (candidates < 1) throw new IllegalArgumentException(CONFIG_PATH + ".candidates must be >= 1");
+    if (topK < 1) throw new IllegalArgumentException(CONFIG_PATH + ".top-k must be >= 1");
+    if (maxSources < 1) throw new IllegalArgumentException(CONFIG_PATH + ".max-sources must be >= 1");
+    if (maxSourceChars < 50) throw new IllegalArgumentException(CONFIG_PATH + ".max-source-chars must be >= 50");
+    if (historyTurns < 0) throw new IllegalArgumentException(CONFIG_PATH + ".history-turns must be >= 0");
+    if (!(minTermCoverage >= 0 && minTermCoverage <= 1)) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".min-term-coverage must be between 0 and 1");
+    }
+    if (!(minSimilarity >= 0 && minSimilarity <= 1)) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".min-similarity must be between 0 and 1");
+    }
+    if (shortQuestionTerms < 0) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".short-question-terms must be >= 0");
+    }
+    if (rewriteTimeout.isNegative() || rewriteTimeout.isZero()) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".rewrite-timeout must be positive");
+    }
+    if (maxSentences < 1) throw new IllegalArgumentException(CONFIG_PATH + ".extractive.max-sentences must be >= 1");
+    chatKeywords = List.copyOf(chatKeywords);
+    ragKeywords = List.copyOf(ragKeywords);
+    synonyms = synonyms.stream().map(List::copyOf).toList();
+    if (!(semanticMargin >= 0 && semanticMargin <= 1)) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".router.semantic.margin must be between 0 and 1");
+    }
+    chatDescriptions = List.copyOf(chatDescriptions);
+    ragDescriptions = List.copyOf(ragDescriptions);
+    if (semanticRouting && (chatDescriptions.isEmpty() || ragDescriptions.isEmpty())) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".router.semantic needs descriptions of both modes");
+    }
+  }
+
+  /** Reads the settings from the {@code voicehelper.rag} section. */
+  public static RagSettings fromConfig(Config config) {
+    return new RagSettings(
+        config.getBoolean("enabled"),
+        config.getInt("candidates"),
+        config.getInt("top-k"),
+        config.getInt("max-sources"),
+        config.getInt("max-source-chars"),
+        config.getInt("history-turns"),
+        config.getDouble("min-term-coverage"),
+        config.getDouble("min-similarity"),
+        config.getInt("short-question-terms"),
+        config.getDuration("rewrite-timeout"),
+        config.getInt("extractive.max-sentences"),
+        config.getInt("router.chat-max-chars"),
+        config.getStringList("router.chat-keywords"),
+        config.getStringList("router.rag-keywords"),
+        config.getList("synonyms").stream().map(group -> ((List<?>) group.unwrapped()).stream()
+            .map(String::valueOf).toList()).toList(),
+        config.getBoolean("router.semantic.enabled"),
+        config.getDouble("router.semantic.margin"),
+        config.getStringList("router.semantic.chat-descriptions"),
+        config.getStringList("router.semantic.rag-descriptions"));
+  }
+}
