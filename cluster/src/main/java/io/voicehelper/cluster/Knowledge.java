@@ -56,6 +56,7 @@ import org.apache.pekko.Done;
 import org.apache.pekko.actor.CoordinatedShutdown;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.actor.typed.DispatcherSelector;
+import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 import org.apache.pekko.stream.Materializer;
 
 /**
@@ -90,7 +91,8 @@ final class Knowledge {
     Executor embedding =
         system.dispatchers().lookup(DispatcherSelector.fromConfig("voicehelper.knowledge.embedding.dispatcher"));
 
-    KnowledgeCatalog catalog = new JdbcKnowledgeCatalog(dataSource, jdbc);
+    KnowledgeCatalog catalog = new EntityNamedCatalog(new JdbcKnowledgeCatalog(dataSource, jdbc),
+        ClusterSharding.get(system), config.getDuration("voicehelper.http.ask-timeout"));
     ObjectStore objects = ObjectStores.fromSystem(system);
     Embedder embedder =
         Embeddings.create(EmbeddingSettings.fromConfig(config.getConfig(EmbeddingSettings.CONFIG_PATH)), embedding);
