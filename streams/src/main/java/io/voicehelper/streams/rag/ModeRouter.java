@@ -7,8 +7,10 @@ import java.util.regex.Pattern;
 
 /**
  * Chooses how a turn is answered, by configurable keyword rules (Chinese and English): greetings and chit-chat go
- * to chat mode; questions about policies, products and how-to go to rag mode. A message neither rule decides is
- * tried in rag mode and falls back to chat when retrieval finds nothing relevant (decided by the caller).
+ * to chat mode; questions about policies, products and how-to go to rag mode, and so does any other message shaped
+ * as a question (a customer asking the service something it may not know must hear that the documents don't say).
+ * A message no rule decides is tried in rag mode and falls back to chat when retrieval finds nothing relevant
+ * (decided by the caller).
  */
 public final class ModeRouter {
 
@@ -51,7 +53,21 @@ public final class ModeRouter {
     if (chat.isPresent() && text.codePointCount(0, text.length()) <= chatMaxChars) {
       return new Route(Mode.CHAT, true, "rule: greeting or chit-chat ('" + chat.get().word() + "')");
     }
+    if (isQuestion(text)) return new Route(Mode.RAG, true, "rule: a question");
     return new Route(Mode.RAG, false, "no rule matched: answered from the documents if they are relevant");
+  }
+
+  private static final Pattern CHINESE_QUESTION =
+      Pattern.compile("[吗呢么]\\s*[？?。.!！]?\\s*$|什么|多少|怎么|怎样|如何|哪|几[个天次年月]|是否|能否|可否|为什么|为何");
+  private static final Pattern ENGLISH_QUESTION = Pattern.compile(
+      "^(what|how|when|where|which|who|whom|whose|why|can|could|do|does|did|is|are|was|were|will|would|should|shall|"
+          + "may|might|have|has)\\b");
+
+  /** Shaped as a question: a question mark, a Chinese question word or particle, or an English question opening. */
+  static boolean isQuestion(String text) {
+    String t = text.strip();
+    return t.endsWith("?") || t.endsWith("？") || CHINESE_QUESTION.matcher(t).find()
+        || ENGLISH_QUESTION.matcher(t.toLowerCase(Locale.ROOT)).find();
   }
 
   private static Optional<Keyword> first(List<Keyword> keywords, String text) {

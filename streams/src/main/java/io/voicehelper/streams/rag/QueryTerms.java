@@ -27,6 +27,9 @@ public final class QueryTerms {
   private static final Set<String> REFERENCES = Set.of("it", "its", "this", "that", "they", "them", "those",
       "these", "one", "ones");
   private static final List<String> HAN_REFERENCES = List.of("它", "这个", "那个", "这种", "那种", "其", "上述", "该");
+  // "那摄像头呢？", "门铃呢", "what about the doorbell?", "and for cameras?": a question carried over from the last one.
+  private static final java.util.regex.Pattern FOLLOW_UP = java.util.regex.Pattern.compile(
+      "^那(么)?\\S|^\\S{1,12}呢\\s*[？?]?$|^(?i:what about|how about|and)\\b");
 
   private QueryTerms() {}
 
@@ -86,6 +89,7 @@ public final class QueryTerms {
   /** Whether the text refers back to something said before ("it", "this one", 它, 这个 …). */
   public static boolean refersBack(String text) {
     for (String reference : HAN_REFERENCES) if (text.contains(reference)) return true;
+    if (FOLLOW_UP.matcher(text.strip()).find()) return true;
     for (String word : text.toLowerCase(Locale.ROOT).split("[^\\p{L}\\p{Nd}]+")) {
       if (REFERENCES.contains(word)) return true;
     }

@@ -41,6 +41,19 @@ class ModeRouterTest {
   }
 
   @Test
+  void anyOtherQuestionIsForTheDocumentsSoThatItGetsAnHonestAnswer() {
+    for (String message : List.of("你们卖汽车保险吗？", "你们卖汽车保险吗", "Do you sell car insurance",
+        "are you open on sundays", "门铃电池能用几个月")) {
+      Route route = router.route(message);
+      assertEquals(Mode.RAG, route.mode(), message);
+      assertTrue(route.decided(), message);
+      assertEquals("rule: a question", route.reason());
+    }
+    assertFalse(router.route("我的门铃坏了").decided());
+    assertFalse(router.route("Whatever works for me").decided()); // "what" only as a whole word
+  }
+
+  @Test
   void longMessagesAreNoChitChatAndUnmatchedOnesAreLeftToRetrieval() {
     Route long_ = router.route("hello, I bought a doorbell last month and the battery drains within a day");
     assertFalse(long_.decided());

@@ -8,7 +8,7 @@ import org.junit.jupiter.api.Test;
 
 class RuleQueryRewriterTest {
 
-  private final RuleQueryRewriter rewriter = new RuleQueryRewriter(1);
+  private final RuleQueryRewriter rewriter = new RuleQueryRewriter(0); // the default: only questions that refer back
 
   @Test
   void anEllipticalFollowUpGetsThePreviousQuestionsKeyTerms() {
@@ -30,6 +30,15 @@ class RuleQueryRewriterTest {
     assertEquals("How long do refunds take to arrive?",
         rewriter.rewriteNow("How long do refunds take to arrive?", history));
     assertEquals("那摄像头呢？", rewriter.rewriteNow("那摄像头呢？", List.of()));
+  }
+
+  @Test
+  void aShortQuestionOnANewTopicStandsOnItsOwn() {
+    List<ChatTurn> history = List.of(ChatTurn.user("Do you sell car insurance?"), ChatTurn.assistant("Sorry, no."));
+    assertEquals("保修期是多久？", rewriter.rewriteNow("保修期是多久？", history));
+    assertEquals("门铃呢？ sell car insurance", rewriter.rewriteNow("门铃呢？", history));
+    assertEquals("What about the doorbell? sell car insurance", rewriter.rewriteNow("What about the doorbell?", history));
+    assertEquals("Whatever you think", rewriter.rewriteNow("Whatever you think", history));
   }
 
   @Test
