@@ -296,7 +296,10 @@
   function showDetails(article, { status, model, usage, latencyMs, mode, support, citations }) {
     const parts = [];
     if (model) parts.push(model);
-    if (mode) parts.push(support === 'extractive' ? 'quoted from the documents' : mode);
+    if (mode) {
+      parts.push(support === 'extractive' ? 'quoted from the documents'
+        : mode === 'rag' && support === 'none' ? 'not in the documents' : mode);
+    }
     if (typeof latencyMs === 'number') parts.push(formatLatency(latencyMs));
     if (usage && status === 'completed') parts.push(`${usage.inputTokens} → ${usage.outputTokens} tokens`);
     const details = article.querySelector('.details');

@@ -48,7 +48,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
 
   /** The model reported for extractive answers. */
   public static final String EXTRACTIVE_MODEL = "none (extractive)";
-  /** The model reported for the honest "not covered" answer when a model is configured (it is not asked). */
+  /** The model reported for the honest "not covered" answer (no model is asked, whether one is configured or not). */
   public static final String NO_SOURCE_MODEL = "none (no source)";
   public static final String SUPPORT_GENERATED = "generated";
   public static final String SUPPORT_EXTRACTIVE = "extractive";
@@ -268,8 +268,8 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
 
   /** The honest answer: the documents do not cover the question (no model call, no citations). */
   private Source<Output, NotUsed> notCovered(Request request, String question, String reason) {
-    return written(request, ExtractiveAnswerer.notCovered(question),
-        extractive ? EXTRACTIVE_MODEL : NO_SOURCE_MODEL, new Grounding(Mode.RAG.label(), reason, SUPPORT_NONE, List.of()));
+    return written(request, ExtractiveAnswerer.notCovered(question), NO_SOURCE_MODEL,
+        new Grounding(Mode.RAG.label(), reason, SUPPORT_NONE, List.of()));
   }
 
   /** A reply written here, streamed token by token like a model's. */
