@@ -5,12 +5,12 @@ import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.KnowledgeCatalog;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
+import java.util.concurrent.ConcurrentHashMap;
 import org.apache.pekko.cluster.sharding.typed.javadsl.ClusterSharding;
 
 /**
@@ -37,7 +37,7 @@ final class EntityNamedCatalog implements KnowledgeCatalog {
       List<DocumentRef> missing = documents.stream()
           .filter(d -> d.tenantId().equals(tenantId) && !listed.containsKey(d)).distinct().toList();
       if (missing.isEmpty()) return CompletableFuture.completedFuture(listed);
-      Map<DocumentRef, String> names = new HashMap<>(listed);
+      Map<DocumentRef, String> names = new ConcurrentHashMap<>(listed);
       List<CompletableFuture<Void>> asks = new ArrayList<>();
       for (DocumentRef document : missing) {
         asks.add(sharding.entityRefFor(DocumentEntity.ENTITY_KEY, document.entityId())
@@ -45,16 +45,18 @@ final class EntityNamedCatalog implements KnowledgeCatalog {
             .toCompletableFuture()
             .handle((view, failure) -> {
               // A document deleted meanwhile (or an entity that does not answer) keeps no name.
-              if (failure == null && view.name() != null) {
-                synchronized (names) {
-                  names.put(document, view.name());
-                }
-              }
+              if (failure == null && view.name() != null) names.put(document, view.name());
               return null;
             }));
       }
       return CompletableFuture.allOf(asks.toArray(CompletableFuture[]::new)).thenApply(done -> Map.copyOf(names));
     });
+  }
+
+  @Override
+  public CompletionStage<List<String>> unknownCollections(String tenantId,
+      java.util.Collection<String> collectionIds) {
+    return catalog.unknownCollections(tenantId, collectionIds);
   }
 
   @Override

@@ -292,6 +292,15 @@ class KnowledgeApiIT {
     }
     assertEquals(404, NodeTestSupport.send("POST", search, "{\"query\":\"x\",\"collections\":[\"col-nope\"]}",
         token, "application/json").status());
+    // A conversation can be scoped to the tenant's own collections only (one catalog read for all of them).
+    String own = Eventually.ok(() -> NodeTestSupport.send("POST", api + "/collections", "{\"name\":\"Scope\"}", token,
+        "application/json")).body().get("id").asText();
+    assertEquals(201, NodeTestSupport.send("POST", api + "/conversations", "{\"collections\":[\"" + own + "\"]}",
+        token, "application/json").status());
+    Response unknown = NodeTestSupport.send("POST", api + "/conversations",
+        "{\"collections\":[\"" + own + "\",\"col-nope\"]}", token, "application/json");
+    assertEquals(404, unknown.status(), unknown.raw().body());
+    assertTrue(unknown.body().get("detail").asText().contains("col-nope"), unknown.raw().body());
     assertEquals(401, NodeTestSupport.send("POST", search, "{\"query\":\"x\"}", null, "application/json").status());
     assertEquals(405, NodeTestSupport.send("GET", search, null, token, "application/json").status());
   }

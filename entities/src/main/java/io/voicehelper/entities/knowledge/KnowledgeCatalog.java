@@ -53,6 +53,9 @@ public interface KnowledgeCatalog {
   /** The collection's documents, most recently changed first, at most {@code limit}. */
   CompletionStage<List<DocumentSummary>> documents(String tenantId, String collectionId, int limit);
 
+  /** Those of {@code collectionIds} that are not collections of the tenant, in the order given (one read). */
+  CompletionStage<List<String>> unknownCollections(String tenantId, java.util.Collection<String> collectionIds);
+
   /** The names of those of {@code documents} the tenant's document list knows (others are left out). */
   CompletionStage<java.util.Map<DocumentRef, String>> documentNames(String tenantId,
       java.util.Collection<DocumentRef> documents);

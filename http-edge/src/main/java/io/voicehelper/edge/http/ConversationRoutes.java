@@ -479,13 +479,9 @@ public final class ConversationRoutes extends AllDirectives {
       return CompletableFuture.failedFuture(ProblemException.badRequest("collections-unavailable",
           "This server has no knowledge base to scope conversations to."));
     }
-    CompletableFuture<Void> all = CompletableFuture.completedFuture(null);
-    for (String id : collections) {
-      all = all.thenCompose(ok -> withTimeout(() -> catalog.collection(tenant, id)).thenAccept(found -> {
-        if (found.isEmpty()) throw ProblemException.notFound("collection", id);
-      }).toCompletableFuture());
-    }
-    return all;
+    return withTimeout(() -> catalog.unknownCollections(tenant, collections)).thenAccept(unknown -> {
+      if (!unknown.isEmpty()) throw ProblemException.notFound("collection", unknown.get(0));
+    });
   }
 
   private String content(JsonNode body) {

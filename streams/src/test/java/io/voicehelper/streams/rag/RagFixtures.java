@@ -94,6 +94,12 @@ final class RagFixtures {
     }
 
     @Override
+    public CompletionStage<List<String>> unknownCollections(String tenantId,
+        java.util.Collection<String> collectionIds) {
+      throw new UnsupportedOperationException();
+    }
+
+    @Override
     public CompletionStage<Void> createCollection(Collection collection) {
       throw new UnsupportedOperationException();
     }

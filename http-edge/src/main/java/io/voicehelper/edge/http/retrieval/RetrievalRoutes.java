@@ -104,15 +104,11 @@ public final class RetrievalRoutes extends AllDirectives {
 
   /** 404 for a collection the tenant does not have, rather than an empty result that hides a wrong id. */
   private CompletionStage<Void> knownCollections(SearchFilter filter) {
-    CompletionStage<Void> all = CompletableFuture.completedFuture(null);
-    for (String id : filter.collectionIds()) {
-      all = all.thenCompose(ignored -> Requests.withTimeout(timeout, () -> catalog.collection(filter.tenantId(), id))
-          .thenApply(found -> {
-            if (found.isEmpty()) throw ProblemException.notFound("collection", id);
-            return null;
-          }));
-    }
-    return all;
+    if (filter.collectionIds().isEmpty()) return CompletableFuture.completedFuture(null);
+    return Requests.withTimeout(timeout, () -> catalog.unknownCollections(filter.tenantId(), filter.collectionIds()))
+        .thenAccept(unknown -> {
+          if (!unknown.isEmpty()) throw ProblemException.notFound("collection", unknown.get(0));
+        });
   }
 
   private CompletionStage<RetrievalJson.Response> named(String tenant, RetrievalQuery query, RetrievalResult result) {

@@ -26,7 +26,7 @@ import javax.sql.DataSource;
 public final class JdbcKnowledgeCatalog implements KnowledgeCatalog {
 
   private static final String UNIQUE_VIOLATION = "23505";
-  /** Document ids per name query: bounded statements, whatever K a search asked for. */
+  /** Ids per IN query (document names, collection checks): bounded statements, whatever a request asked for. */
   private static final int NAME_BATCH = 100;
   private static final String COLLECTION_COLUMNS = "tenant_id, collection_id, name, created_by, created_at";
   private static final String DOCUMENT_COLUMNS = "tenant_id, collection_id, document_id, name, state, latest_version,"
@@ -160,6 +160,28 @@ public final class JdbcKnowledgeCatalog implements KnowledgeCatalog {
         }
         return result;
       }
+    });
+  }
+
+  @Override
+  public CompletionStage<List<String>> unknownCollections(String tenantId, java.util.Collection<String> collectionIds) {
+    List<String> asked = collectionIds.stream().distinct().toList();
+    if (asked.isEmpty()) return CompletableFuture.completedFuture(List.of());
+    return tx("checking collections", connection -> {
+      java.util.Set<String> known = new java.util.HashSet<>();
+      for (int from = 0; from < asked.size(); from += NAME_BATCH) {
+        List<String> batch = asked.subList(from, Math.min(asked.size(), from + NAME_BATCH));
+        String marks = String.join(", ", java.util.Collections.nCopies(batch.size(), "?"));
+        try (PreparedStatement query = connection.prepareStatement("SELECT collection_id FROM kb_collections"
+            + " WHERE tenant_id = ? AND collection_id IN (" + marks + ")")) {
+          query.setString(1, tenantId);
+          for (int i = 0; i < batch.size(); i++) query.setString(i + 2, batch.get(i));
+          try (ResultSet rows = query.executeQuery()) {
+            while (rows.next()) known.add(rows.getString(1));
+          }
+        }
+      }
+      return asked.stream().filter(id -> !known.contains(id)).toList();
     });
   }
 

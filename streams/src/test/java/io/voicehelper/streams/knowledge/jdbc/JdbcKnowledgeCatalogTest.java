@@ -105,6 +105,17 @@ class JdbcKnowledgeCatalogTest {
   }
 
   @Test
+  void unknownCollectionsAreThoseTheTenantDoesNotHave() throws Exception {
+    catalog.createCollection(collection("t1", "c1", "A")).toCompletableFuture().get();
+    catalog.createCollection(collection("t2", "c2", "B")).toCompletableFuture().get();
+
+    assertEquals(List.of("c2", "c9"),
+        catalog.unknownCollections("t1", List.of("c2", "c1", "c9", "c1")).toCompletableFuture().get());
+    assertEquals(List.of(), catalog.unknownCollections("t2", List.of("c2")).toCompletableFuture().get());
+    assertEquals(List.of(), catalog.unknownCollections("t1", List.of()).toCompletableFuture().get());
+  }
+
+  @Test
   void documentNamesAreReadInBatchesAndOnlyForTheTenantsOwnDocuments() throws Exception {
     List<DocumentRef> asked = new java.util.ArrayList<>();
     for (int i = 0; i < 150; i++) {
