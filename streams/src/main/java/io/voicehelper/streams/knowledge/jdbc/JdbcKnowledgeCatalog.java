@@ -169,18 +169,8 @@ public final class JdbcKnowledgeCatalog implements KnowledgeCatalog {
     if (asked.isEmpty()) return CompletableFuture.completedFuture(List.of());
     return tx("checking collections", connection -> {
       java.util.Set<String> known = new java.util.HashSet<>();
-      for (int from = 0; from < asked.size(); from += NAME_BATCH) {
-        List<String> batch = asked.subList(from, Math.min(asked.size(), from + NAME_BATCH));
-        String marks = String.join(", ", java.util.Collections.nCopies(batch.size(), "?"));
-        try (PreparedStatement query = connection.prepareStatement("SELECT collection_id FROM kb_collections"
-            + " WHERE tenant_id = ? AND collection_id IN (" + marks + ")")) {
-          query.setString(1, tenantId);
-          for (int i = 0; i < batch.size(); i++) query.setString(i + 2, batch.get(i));
-          try (ResultSet rows = query.executeQuery()) {
-            while (rows.next()) known.add(rows.getString(1));
-          }
-        }
-      }
+      forEachRow(connection, "SELECT collection_id FROM kb_collections WHERE tenant_id = ? AND collection_id IN (%s)",
+          tenantId, asked, rows -> known.add(rows.getString(1)));
       return asked.stream().filter(id -> !known.contains(id)).toList();
     });
   }
@@ -188,28 +178,44 @@ public final class JdbcKnowledgeCatalog implements KnowledgeCatalog {
   @Override
   public CompletionStage<Map<DocumentRef, String>> documentNames(String tenantId,
       java.util.Collection<DocumentRef> documents) {
-    List<DocumentRef> own = documents.stream().filter(d -> d.tenantId().equals(tenantId)).distinct().toList();
+    java.util.Set<DocumentRef> own = new java.util.HashSet<>();
+    for (DocumentRef d : documents) if (d.tenantId().equals(tenantId)) own.add(d);
     if (own.isEmpty()) return CompletableFuture.completedFuture(Map.of());
+    List<String> ids = own.stream().map(DocumentRef::documentId).distinct().toList();
     return tx("reading document names", connection -> {
       Map<DocumentRef, String> names = new HashMap<>();
-      for (int from = 0; from < own.size(); from += NAME_BATCH) {
-        List<DocumentRef> batch = own.subList(from, Math.min(own.size(), from + NAME_BATCH));
-        String marks = String.join(", ", java.util.Collections.nCopies(batch.size(), "?"));
-        try (PreparedStatement query = connection.prepareStatement("SELECT collection_id, document_id, name"
-            + " FROM kb_documents WHERE tenant_id = ? AND document_id IN (" + marks + ")")) {
-          query.setString(1, tenantId);
-          for (int i = 0; i < batch.size(); i++) query.setString(i + 2, batch.get(i).documentId());
-          try (ResultSet rows = query.executeQuery()) {
-            while (rows.next()) {
-              DocumentRef ref = new DocumentRef(tenantId, rows.getString(1), rows.getString(2));
-              // Document ids may repeat across collections: keep only the documents asked for.
-              if (batch.contains(ref)) names.put(ref, rows.getString(3));
-            }
-          }
-        }
-      }
+      forEachRow(connection, "SELECT collection_id, document_id, name FROM kb_documents WHERE tenant_id = ?"
+          + " AND document_id IN (%s)", tenantId, ids, rows -> {
+            DocumentRef ref = new DocumentRef(tenantId, rows.getString(1), rows.getString(2));
+            // Document ids may repeat across collections: keep only the documents asked for.
+            if (own.contains(ref)) names.put(ref, rows.getString(3));
+          });
       return names;
     });
+  }
+
+  /** A row of a result set, read. */
+  private interface RowReader {
+    void read(ResultSet rows) throws SQLException;
+  }
+
+  /**
+   * Runs {@code select} (its {@code %s} the IN list, its first parameter the tenant) for the ids, {@value #NAME_BATCH}
+   * at a time, and hands every row to {@code reader}.
+   */
+  private static void forEachRow(java.sql.Connection connection, String select, String tenantId, List<String> ids,
+      RowReader reader) throws SQLException {
+    for (int from = 0; from < ids.size(); from += NAME_BATCH) {
+      List<String> batch = ids.subList(from, Math.min(ids.size(), from + NAME_BATCH));
+      String marks = String.join(", ", java.util.Collections.nCopies(batch.size(), "?"));
+      try (PreparedStatement query = connection.prepareStatement(String.format(java.util.Locale.ROOT, select, marks))) {
+        query.setString(1, tenantId);
+        for (int i = 0; i < batch.size(); i++) query.setString(i + 2, batch.get(i));
+        try (ResultSet rows = query.executeQuery()) {
+          while (rows.next()) reader.read(rows);
+        }
+      }
+    }
   }
 
   private static Optional<Collection> first(PreparedStatement query) throws SQLException {
