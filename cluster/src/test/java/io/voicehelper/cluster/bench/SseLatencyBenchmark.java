@@ -22,6 +22,7 @@ import java.util.Locale;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.stream.IntStream;
+import java.util.stream.Stream;
 import org.apache.pekko.actor.typed.ActorSystem;
 import org.apache.pekko.http.javadsl.Http;
 import org.apache.pekko.http.javadsl.ServerBinding;
@@ -36,8 +37,9 @@ import org.junit.jupiter.api.condition.EnabledIfSystemProperty;
 /**
  * Measures what the edge adds to a streamed reply: time to the first SSE byte and to the first token, and the time per
  * token, on a whole node (HTTP edge → sharding → event-sourced conversation → generation stream → StreamRef → SSE),
- * against a bare Pekko HTTP route that streams the same events from memory in the same JVM. Writes its section of
- * {@code docs/benchmarks.md}. Run:
+ * against a bare Pekko HTTP route that streams the same events from memory in the same JVM; then another tenant's
+ * latency during one tenant's flood, with the clients in a {@link FloodGenerator} process on a CPU of their own. Writes
+ * its section of {@code docs/benchmarks.md}. Run:
  *
  * <pre>mvn -o -B -pl cluster test -Dtest=SseLatencyBenchmark -Dbench=true -Dsurefire.failIfNoSpecifiedTests=false</pre>
  */
@@ -232,24 +234,39 @@ class SseLatencyBenchmark {
     return values[(int) Math.min(values.length - 1, Math.ceil(p / 100 * values.length) - 1)];
   }
 
-  /** Tenant A's flood for the isolation benchmark: what its clients sent and how the node answered. */
-  private record FloodResult(double seconds, java.util.Map<Integer, Long> statuses) {
+  private static final int PACED_RATE = Integer.getInteger("flood.rate", 1000);
+  private static final int PACED_CONNECTIONS = 16;
+  private static final int SATURATING_CONNECTIONS = 8;
+  private static final int PROBE_WARMUP = 300;
+  /** B's warm-up requests in the unmeasured first phase: B's own path (the list query, its JSON) warms slowly. */
+  private static final int FIRST_PROBE_WARMUP = 3000;
+  private static final int PROBE_COUNT = 1000;
+  private static final double LEAD_SECONDS = 2;
+
+  /**
+   * One phase of the flood part, from the generator's summary: tenant A's flood as its clients saw it (nothing when B
+   * is alone), and tenant B's measured latencies at its client and in the node.
+   */
+  private record Phase(double seconds, long sent, long unsent, java.util.Map<Integer, Long> statuses,
+      List<Double> client, List<Double> node) {
     long count(int status) {
       return statuses.getOrDefault(status, 0L);
     }
 
-    long sent() {
-      return statuses.values().stream().mapToLong(Long::longValue).sum();
+    double p50VsAlone(Phase alone) {
+      return pct(client, 50) / pct(alone.client, 50);
+    }
+
+    double p50VsBaseline(Phase baseline) {
+      return pct(client, 50) / pct(baseline.client, 50);
     }
   }
 
-  private static final int PACED_RATE = Integer.getInteger("flood.rate", 1000);
-  private static final int PACED_CLIENTS = 16;
-
   /**
    * Tenant B's latency (one client, one request at a time) is measured alone, then during two floods by tenant A,
-   * whose limit is 50 requests/s: a paced flood at {@code flood.rate} (default 1000) requests/s by {@value #PACED_CLIENTS} clients on a
-   * fixed schedule, and a saturating flood by 8 clients sending back to back.
+   * whose limit is 50 requests/s: a paced flood at {@code flood.rate} (default 1000) requests/s on a fixed schedule,
+   * and a saturating flood by {@value #SATURATING_CONNECTIONS} connections sending back to back; each also at a bare
+   * 429 route. The clients run in a {@link FloodGenerator} process on a CPU of their own, the node on another.
    */
   private static String floodIsolation(String api, String bareRefusal) throws Exception {
     String quiet = signUp(api + "/auth/register");
@@ -264,144 +281,239 @@ class SseLatencyBenchmark {
     String list = api + "/conversations?limit=5";
     String quietTenant = JSON.readTree(java.util.Base64.getUrlDecoder().decode(quiet.split("\\.")[1])).get("tid")
         .asText();
-    ServerSide serverSide = ServerSide.capture(quietTenant);
-    latencies(list, quiet, 300); // warm-up
-    serverSide.drain();
-    List<Double> alone = latencies(list, quiet, 1000);
-    List<Double> aloneServer = serverSide.drain();
-
-    Flood paced = Flood.start(list, noisy, PACED_CLIENTS, PACED_RATE);
-    List<Double> duringPaced = latencies(list, quiet, 1000);
-    List<Double> duringPacedServer = serverSide.drain();
-    FloodResult pacedResult = paced.stop();
-
-    Flood pacedBare = Flood.start(bareRefusal, noisy, PACED_CLIENTS, PACED_RATE);
-    List<Double> duringPacedBare = latencies(list, quiet, 1000);
-    List<Double> duringPacedBareServer = serverSide.drain();
-    FloodResult pacedBareResult = pacedBare.stop();
-
-    Flood saturating = Flood.start(list, noisy, 8, 0);
-    List<Double> duringSaturating = latencies(list, quiet, 1000);
-    List<Double> duringSaturatingServer = serverSide.drain();
-    FloodResult saturatingResult = saturating.stop();
-
-    Flood saturatingBare = Flood.start(bareRefusal, noisy, 8, 0);
-    List<Double> duringSaturatingBare = latencies(list, quiet, 1000);
-    List<Double> duringSaturatingBareServer = serverSide.drain();
-    FloodResult saturatingBareResult = saturatingBare.stop();
-    serverSide.close();
-    for (FloodResult flood : List.of(pacedResult, pacedBareResult, saturatingResult, saturatingBareResult)) {
-      if (flood.count(200) + flood.count(429) != flood.sent()) {
-        throw new AssertionError("the flood got answers other than 200 and 429: " + flood.statuses());
-      }
+    Phase alone;
+    Phase paced;
+    Phase pacedBare;
+    Phase saturating;
+    Phase saturatingBare;
+    Phase aloneAfter;
+    Pinning pinning = Pinning.apply();
+    try (ServerSide serverSide = ServerSide.capture(quietTenant)) {
+      Generator generator = new Generator(pinning, serverSide, list, quiet, noisy);
+      // Unmeasured: warms (JIT) the refusal path and B's path; without it, the first row is the coldest.
+      generator.run("saturating", list, SATURATING_CONNECTIONS, 0, FIRST_PROBE_WARMUP);
+      alone = generator.run("none", list, 0, 0, PROBE_WARMUP);
+      paced = generator.run("paced", list, PACED_CONNECTIONS, PACED_RATE, PROBE_WARMUP);
+      pacedBare = generator.run("paced", bareRefusal, PACED_CONNECTIONS, PACED_RATE, PROBE_WARMUP);
+      saturating = generator.run("saturating", list, SATURATING_CONNECTIONS, 0, PROBE_WARMUP);
+      saturatingBare = generator.run("saturating", bareRefusal, SATURATING_CONNECTIONS, 0, PROBE_WARMUP);
+      aloneAfter = generator.run("none", list, 0, 0, PROBE_WARMUP);
+    } finally {
+      pinning.restore();
     }
 
+    // The floods run between the two alone phases: pooled, they cancel a drift over the run.
+    Phase bothAlone = new Phase(0, 0, 0, java.util.Map.of(),
+        Stream.concat(alone.client().stream(), aloneAfter.client().stream()).toList(),
+        Stream.concat(alone.node().stream(), aloneAfter.node().stream()).toList());
+    StringBuilder table = new StringBuilder();
+    tableRow(table, "alone, before the floods", alone, bothAlone, null);
+    tableRow(table, "during A's paced flood", paced, bothAlone, pacedBare);
+    tableRow(table, "*baseline:* the paced flood at a bare 429 route", pacedBare, bothAlone, null);
+    tableRow(table, "during A's saturating flood", saturating, bothAlone, saturatingBare);
+    tableRow(table, "*baseline:* the saturating flood at a bare 429 route", saturatingBare, bothAlone, null);
+    tableRow(table, "alone, after the floods", aloneAfter, bothAlone, null);
+    double drift = pct(aloneAfter.client(), 50) / pct(alone.client(), 50);
     return String.format(Locale.ROOT, """
         ## One tenant's flood, another tenant's latency
 
         Same run and node. Tenant A's limit is set to 50 requests/s with a burst of 50 \
-        (`PATCH /api/v1/admin/limits`). Tenant B sends `GET /api/v1/conversations`, one request at a time, 1000 \
-        times: alone, then during each of two floods of the same request by A:
+        (`PATCH /api/v1/admin/limits`). Tenant B sends `GET /api/v1/conversations`, one request at a time on one \
+        kept-alive connection, %d times after %d warm-up requests: alone before and after the floods, and during each \
+        of two floods of the same request by A, measured from %.0f s after the flood starts until B is done:
 
-        - *paced*: %d clients of A keep a fixed schedule of %d requests/s in all (%d× A's limit), whatever the \
-        answers take; for %.1f s they sent %.0f/s: %d allowed (%.1f/s), %d answered 429;
-        - *saturating*: 8 clients of A send back to back, as fast as the machine lets them; for %.1f s they sent \
-        %.0f/s: %d allowed (%.1f/s), %d answered 429.
+        - *paced* (open loop): A's requests leave on a fixed schedule of %d requests/s (%d× A's limit) over %d \
+        pipelined connections, whatever the answers take; for %.1f s they sent %.0f/s (%d not sent because a \
+        connection had %d unanswered): %d allowed (%.1f/s), %d answered 429;
+        - *saturating* (closed loop): %d connections of A each send the next request as soon as the last is \
+        answered; for %.1f s they sent %.0f/s: %d allowed (%.1f/s), %d answered 429.
 
-        | tenant B latency (ms) | P50 | P95 | P99 | in the node: P50 | P95 | P99 | P50 vs alone |
-        |---|---|---|---|---|---|---|---|
-        | alone | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | 1.00× |
-        | during A's paced flood | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× |
-        | *baseline:* the paced flood at a bare 429 route | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× |
-        | during A's saturating flood | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× |
-        | *baseline:* the saturating flood at a bare 429 route | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× |
+        | tenant B latency (ms) | P50 | P95 | P99 | in the node: P50 | P95 | P99 | P50 vs alone | P50 vs baseline |
+        |---|---|---|---|---|---|---|---|---|
+        %s
+        The first three columns are B's time at its client, from the request written to the last byte of the answer \
+        read. *In the node* is the access log's `latencyMs` for the same requests: from the request's arrival at the \
+        edge to its response; it leaves out the time a request waits in the socket before the node reads it. B is \
+        never refused (the run fails if it is). Before the first row, an unmeasured saturating flood (with %d \
+        requests of B) warms the code that all rows share. *P50 vs alone* is against B alone before and after the \
+        floods pooled.%s
 
-        *In the node* is the access log's `latencyMs` for B's requests: from the request's arrival at the edge to \
-        its response, without the client's share of the machine. B is never refused (the run fails if it is).
+        The *baseline* rows send the same floods, from the same generator, to a bare Pekko HTTP route in the \
+        node's JVM that answers 429 without looking at the request: what a flood costs B on this node whatever the \
+        server does. *P50 vs baseline* is what our refusal path costs on top (authentication, the limiter, the \
+        problem body, the access log); *P50 vs alone* is what B feels.
 
-        The *baseline* rows send the same floods, from the same clients, to a bare Pekko HTTP route in the same JVM \
-        that answers 429 without looking at the request: what a flood costs B on this machine whatever the server \
-        does. The difference between a flood's row and its baseline is what our refusal path costs (authentication, \
-        the limiter, the problem body, the access log).
+        %s
 
         No queue, actor or lock is shared between tenants on the request path, and a refusal is cheap: a verified \
         token is cached, and a node that was told a bucket is empty refuses locally until the bucket's \
         `Retry-After` (one ask to the limiter per refill, not per request), which keeps the allowed rate exact; \
         the access log masks personal data field by field and its lines are not scanned again by the log layout \
-        (that scan was 46% of the node's CPU under a flood before). B's latency is still not flat on this machine: \
-        the flooding clients and the node share 2 cores, so B's requests wait for CPU, and even the bare route's \
-        flood slows them. In production, more nodes (the limits are cluster-wide) or the load balancer's per-client \
-        connection limits bound that share.
-        """, PACED_CLIENTS, PACED_RATE, PACED_RATE / 50, pacedResult.seconds(),
-        pacedResult.sent() / pacedResult.seconds(), pacedResult.count(200),
-        pacedResult.count(200) / pacedResult.seconds(), pacedResult.count(429),
-        saturatingResult.seconds(), saturatingResult.sent() / saturatingResult.seconds(), saturatingResult.count(200),
-        saturatingResult.count(200) / saturatingResult.seconds(), saturatingResult.count(429),
-        pct(alone, 50), pct(alone, 95), pct(alone, 99),
-        pct(aloneServer, 50), pct(aloneServer, 95), pct(aloneServer, 99),
-        pct(duringPaced, 50), pct(duringPaced, 95), pct(duringPaced, 99),
-        pct(duringPacedServer, 50), pct(duringPacedServer, 95), pct(duringPacedServer, 99),
-        pct(duringPaced, 50) / pct(alone, 50),
-        pct(duringPacedBare, 50), pct(duringPacedBare, 95), pct(duringPacedBare, 99),
-        pct(duringPacedBareServer, 50), pct(duringPacedBareServer, 95), pct(duringPacedBareServer, 99),
-        pct(duringPacedBare, 50) / pct(alone, 50),
-        pct(duringSaturating, 50), pct(duringSaturating, 95), pct(duringSaturating, 99),
-        pct(duringSaturatingServer, 50), pct(duringSaturatingServer, 95), pct(duringSaturatingServer, 99),
-        pct(duringSaturating, 50) / pct(alone, 50),
-        pct(duringSaturatingBare, 50), pct(duringSaturatingBare, 95), pct(duringSaturatingBare, 99),
-        pct(duringSaturatingBareServer, 50), pct(duringSaturatingBareServer, 95), pct(duringSaturatingBareServer, 99),
-        pct(duringSaturatingBare, 50) / pct(alone, 50));
+        (that scan was 46%% of the node's CPU under a flood before). Refusals still take the node's CPU, so a flood \
+        that keeps it busy delays B's requests behind them. In production, more nodes (the limits are cluster-wide) \
+        or the load balancer's per-client connection limits bound that share.
+        """, PROBE_COUNT, PROBE_WARMUP, LEAD_SECONDS,
+        PACED_RATE, PACED_RATE / 50, PACED_CONNECTIONS, paced.seconds(), paced.sent() / paced.seconds(),
+        paced.unsent(), FloodGenerator.MAX_OUTSTANDING, paced.count(200), paced.count(200) / paced.seconds(),
+        paced.count(429),
+        SATURATING_CONNECTIONS, saturating.seconds(), saturating.sent() / saturating.seconds(),
+        saturating.count(200), saturating.count(200) / saturating.seconds(), saturating.count(429),
+        table, FIRST_PROBE_WARMUP + PROBE_COUNT, Math.abs(drift - 1) <= 0.2 ? "" : String.format(Locale.ROOT,
+            " **B alone drifted from %.2f to %.2f ms (P50) over this run** (warm-up or the machine's other load): "
+            + "differences between rows of that size need not be the floods' doing.",
+            pct(alone.client(), 50), pct(aloneAfter.client(), 50)),
+        pinning.describe());
+  }
+
+  private static void tableRow(StringBuilder table, String name, Phase phase, Phase alone, Phase baseline) {
+    table.append(String.format(Locale.ROOT, "| %s | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f | %.2f× | %s |%n", name,
+        pct(phase.client(), 50), pct(phase.client(), 95), pct(phase.client(), 99),
+        pct(phase.node(), 50), pct(phase.node(), 95), pct(phase.node(), 99), phase.p50VsAlone(alone),
+        baseline == null ? "" : String.format(Locale.ROOT, "%.2f×", phase.p50VsBaseline(baseline))));
+  }
+
+  /** Runs {@link FloodGenerator} for one phase and reads its summary and B's lines of the node's access log. */
+  private record Generator(Pinning pinning, ServerSide serverSide, String probe, String probeToken,
+      String floodToken) {
+    Phase run(String mode, String url, int connections, int rate, int warmup) throws Exception {
+      List<String> command = new ArrayList<>(pinning.clientPrefix());
+      command.addAll(List.of(java.nio.file.Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+          // One CPU: the serial collector; the generator needs little memory.
+          "-XX:+UseSerialGC", "-Xms64m", "-Xmx256m",
+          // Its own classes only (surefire's class path may be a manifest-only jar, and the JDK is all it uses).
+          "-cp", java.nio.file.Path.of(FloodGenerator.class.getProtectionDomain().getCodeSource().getLocation()
+              .toURI()).toString(),
+          FloodGenerator.class.getName(), "mode=" + mode, "url=" + url, "connections=" + connections,
+          "rate=" + rate, "probe=" + probe, "warmup=" + warmup, "count=" + PROBE_COUNT,
+          "lead=" + LEAD_SECONDS));
+      ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true);
+      // Tokens go in the environment, not on a command line that `ps` shows.
+      builder.environment().put("PROBE_TOKEN", probeToken);
+      builder.environment().put("FLOOD_TOKEN", floodToken);
+      serverSide.drain();
+      Process process = builder.start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
+      if (!process.waitFor(60, TimeUnit.SECONDS) || process.exitValue() != 0) {
+        process.destroyForcibly();
+        throw new AssertionError("the flood generator failed (" + mode + " " + url + "):\n" + output);
+      }
+      String summaryLine = output.lines().filter(l -> l.startsWith("{")).reduce((a, b) -> b)
+          .orElseThrow(() -> new AssertionError("no summary from the flood generator:\n" + output));
+      JsonNode summary = JSON.readTree(summaryLine);
+      java.util.Map<Integer, Long> probeStatuses = statuses(summary.get("probeStatuses"));
+      if (!probeStatuses.keySet().equals(java.util.Set.of(200))) {
+        throw new AssertionError("tenant B got answers other than 200: " + probeStatuses);
+      }
+      List<Double> client = new ArrayList<>();
+      summary.get("probeLatenciesMs").forEach(ms -> client.add(ms.asDouble()));
+      // B's requests are sequential and logged before their answers leave: all are in by the time the process ends.
+      List<Double> node = serverSide.drain();
+      if (node.size() != warmup + PROBE_COUNT) {
+        throw new AssertionError("expected " + (warmup + PROBE_COUNT) + " access log lines of B, got " + node.size());
+      }
+      node = node.subList(warmup, node.size());
+      if (mode.equals("none")) return new Phase(0, 0, 0, java.util.Map.of(), client, node);
+      java.util.Map<Integer, Long> statuses = statuses(summary.get("statuses"));
+      long sent = summary.get("sent").asLong();
+      long answered = statuses.values().stream().mapToLong(Long::longValue).sum();
+      if (answered != sent || answered != statuses.getOrDefault(200, 0L) + statuses.getOrDefault(429, 0L)) {
+        throw new AssertionError("the flood sent " + sent + " and got " + statuses);
+      }
+      return new Phase(summary.get("seconds").asDouble(), sent, summary.get("unsent").asLong(), statuses, client,
+          node);
+    }
+
+    private static java.util.Map<Integer, Long> statuses(JsonNode counts) {
+      java.util.Map<Integer, Long> statuses = new java.util.TreeMap<>();
+      counts.fields().forEachRemaining(e -> statuses.put(Integer.valueOf(e.getKey()), e.getValue().asLong()));
+      return statuses;
+    }
   }
 
   /**
-   * Clients of one tenant sending the same request over kept-alive connections, each on its own thread: back to back
-   * when {@code rate} is 0, else each on a fixed schedule of {@code rate / clients} requests/s (a client that falls
-   * behind sends at once until it has caught up).
+   * Where the node and the flood's clients run: the node (this JVM, all its threads) on the first CPU this process
+   * may use and the generator on the second, with {@code taskset}; unpinned, with the reason, when there is no
+   * {@code taskset}, it fails, or there is only one CPU.
    */
-  private static final class Flood {
-    private final java.util.concurrent.atomic.AtomicBoolean running = new java.util.concurrent.atomic.AtomicBoolean(true);
-    private final java.util.concurrent.ConcurrentHashMap<Integer, java.util.concurrent.atomic.LongAdder> statuses =
-        new java.util.concurrent.ConcurrentHashMap<>();
-    private final java.util.concurrent.ExecutorService pool;
-    private final long start = System.nanoTime();
-
-    private Flood(int clients) {
-      pool = java.util.concurrent.Executors.newFixedThreadPool(clients);
-    }
-
-    static Flood start(String url, String token, int clients, int rate) {
-      Flood flood = new Flood(clients);
-      HttpRequest request = HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
-          .build();
-      long interval = rate == 0 ? 0 : TimeUnit.SECONDS.toNanos(1) * clients / rate;
-      for (int c = 0; c < clients; c++) {
-        long offset = interval * c / clients;
-        flood.pool.submit(() -> {
-          HttpClient client = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
-          long next = flood.start + offset;
-          while (flood.running.get()) {
-            if (interval > 0) {
-              long wait = next - System.nanoTime();
-              if (wait > 0) java.util.concurrent.locks.LockSupport.parkNanos(wait);
-              next += interval;
-            }
-            int status = client.send(request, HttpResponse.BodyHandlers.discarding()).statusCode();
-            flood.statuses.computeIfAbsent(status, s -> new java.util.concurrent.atomic.LongAdder()).increment();
-          }
-          return null;
-        });
+  private record Pinning(long pid, String nodeCpu, String clientCpu, String restoreMask, String unpinnedBecause) {
+    static Pinning apply() throws InterruptedException {
+      long pid = ProcessHandle.current().pid();
+      String mask;
+      List<String> cpus;
+      try {
+        mask = afterColon(taskset("-p", String.valueOf(pid)));
+        cpus = cpuList(afterColon(taskset("-c", "-p", String.valueOf(pid))));
+      } catch (IOException e) {
+        return new Pinning(pid, null, null, null, "`taskset` is not available (" + e.getMessage() + ")");
       }
-      return flood;
+      if (cpus.size() < 2) {
+        return new Pinning(pid, null, null, null, "this process may use only CPU " + String.join(",", cpus));
+      }
+      Pinning pinning = new Pinning(pid, cpus.get(0), cpus.get(1), mask, null);
+      try {
+        taskset("-a", "-c", "-p", pinning.nodeCpu(), String.valueOf(pid));
+      } catch (IOException e) {
+        pinning.restore();
+        return new Pinning(pid, null, null, null, "`taskset` could not pin the node (" + e.getMessage() + ")");
+      }
+      return pinning;
     }
 
-    FloodResult stop() throws InterruptedException {
-      running.set(false);
-      double seconds = (System.nanoTime() - start) / 1e9;
-      pool.shutdown();
-      if (!pool.awaitTermination(30, TimeUnit.SECONDS)) throw new IllegalStateException("the flood did not stop");
-      java.util.Map<Integer, Long> counts = new java.util.TreeMap<>();
-      statuses.forEach((status, count) -> counts.put(status, count.sum()));
-      return new FloodResult(seconds, counts);
+    boolean pinned() {
+      return unpinnedBecause == null;
+    }
+
+    List<String> clientPrefix() {
+      return pinned() ? List.of("taskset", "-c", clientCpu) : List.of();
+    }
+
+    void restore() throws InterruptedException {
+      if (restoreMask == null) return;
+      try {
+        taskset("-a", "-p", restoreMask, String.valueOf(pid));
+      } catch (IOException e) {
+        System.err.println("could not restore this JVM's CPU affinity: " + e.getMessage());
+      }
+    }
+
+    String describe() {
+      if (!pinned()) {
+        return "**Not pinned in this run:** " + unpinnedBecause + ". The node and the generator share the "
+            + "machine's CPUs, so the clients' own work takes CPU from the node, and the rows overstate what a "
+            + "flood costs B.";
+      }
+      return String.format(Locale.ROOT, "Where it runs: the node (the test's JVM, all its threads) on CPU %s only, "
+          + "the clients (A's flood and B, one `FloodGenerator` JVM per row, plain sockets) on CPU %s only "
+          + "(`taskset`), so the flood's client-side work does not take the node's CPU, and B's client is not "
+          + "scheduled behind the node's work. What is still shared: the node's one CPU serves A's refusals and B's "
+          + "requests together (that is what the table measures); B's client shares its CPU with A's generator, "
+          + "in the baseline rows alike; loopback networking runs in the kernel on either CPU; and the machine's "
+          + "other processes are not kept off either CPU.", nodeCpu, clientCpu);
+    }
+
+    private static String afterColon(String tasksetOutput) {
+      return tasksetOutput.substring(tasksetOutput.lastIndexOf(':') + 1).strip();
+    }
+
+    /** The CPUs of a list such as {@code 0-3,6}, in order. */
+    private static List<String> cpuList(String list) {
+      List<String> cpus = new ArrayList<>();
+      for (String part : list.split(",")) {
+        String[] range = part.strip().split("-");
+        for (int cpu = Integer.parseInt(range[0]); cpu <= Integer.parseInt(range[range.length - 1]); cpu++) {
+          cpus.add(String.valueOf(cpu));
+        }
+      }
+      return cpus;
+    }
+
+    private static String taskset(String... args) throws IOException, InterruptedException {
+      List<String> command = new ArrayList<>(List.of("taskset"));
+      command.addAll(List.of(args));
+      Process process = new ProcessBuilder(command).redirectErrorStream(true).start();
+      String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8).strip();
+      if (process.waitFor() != 0) throw new IOException("taskset " + String.join(" ", args) + ": " + output);
+      return output;
     }
   }
 
@@ -445,17 +557,6 @@ class SseLatencyBenchmark {
     }
   }
 
-  private static List<Double> latencies(String url, String token, int count) throws Exception {
-    List<Double> latencies = new ArrayList<>();
-    for (int i = 0; i < count; i++) {
-      long start = System.nanoTime();
-      int status = HTTP.send(HttpRequest.newBuilder(URI.create(url)).header("Authorization", "Bearer " + token)
-          .build(), HttpResponse.BodyHandlers.discarding()).statusCode();
-      if (status != 200) throw new AssertionError("tenant B got " + status);
-      latencies.add((System.nanoTime() - start) / 1e6);
-    }
-    return latencies;
-  }
 
   private static double pct(List<Double> values, double p) {
     double[] sorted = values.stream().mapToDouble(Double::doubleValue).sorted().toArray();
