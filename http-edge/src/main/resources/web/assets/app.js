@@ -293,12 +293,24 @@
     return ms >= 1000 ? `${(ms / 1000).toFixed(1)} s` : `${ms} ms`;
   }
 
+  // How the sources support a rag reply (older replies say 'generated' or 'extractive').
+  const SUPPORT_LABELS = {
+    supported: 'supported by the documents',
+    partial: 'partly supported by the documents',
+    unsupported: 'not verified in the documents',
+    none: 'not in the documents',
+    extractive: 'quoted from the documents',
+    generated: 'from the documents',
+  };
+
   function showDetails(article, { status, model, usage, latencyMs, mode, support, citations }) {
     const parts = [];
     if (model) parts.push(model);
-    if (mode) {
-      parts.push(support === 'extractive' ? 'quoted from the documents'
-        : mode === 'rag' && support === 'none' ? 'not in the documents' : mode);
+    if (mode === 'rag') {
+      parts.push(SUPPORT_LABELS[support] || 'from the documents');
+      if (support) article.dataset.support = support;
+    } else if (mode) {
+      parts.push(mode);
     }
     if (typeof latencyMs === 'number') parts.push(formatLatency(latencyMs));
     if (usage && status === 'completed') parts.push(`${usage.inputTokens} → ${usage.outputTokens} tokens`);

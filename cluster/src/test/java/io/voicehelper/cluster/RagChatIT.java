@@ -90,7 +90,7 @@ class RagChatIT {
     JsonNode done = answer.done();
     assertEquals("completed", done.get("status").asText());
     assertEquals("rag", done.get("mode").asText(), done.toString());
-    assertEquals("extractive", done.get("support").asText());
+    assertEquals("supported", done.get("support").asText());
     assertEquals("none (extractive)", done.get("model").asText());
     assertTrue(done.get("routing").asText().contains("rule"), done.toString());
     JsonNode citation = done.get("citations").get(0);

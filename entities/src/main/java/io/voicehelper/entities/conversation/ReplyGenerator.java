@@ -52,16 +52,24 @@ public interface ReplyGenerator {
    * How the reply was grounded, sent before {@link Finished} and stored with the reply.
    *
    * @param mode {@code chat} or {@code rag}
-   * @param reason why that mode was chosen (the routing rule or the retrieval outcome)
-   * @param support how the text relates to the sources: {@code generated} (a model answered from them),
-   *     {@code extractive} (sentences quoted from them, no model), {@code none} (no source supports it)
+   * @param reason why that mode was chosen, and what each round of retrieval and checking found
+   * @param support how well the sources support the text: {@code supported}, {@code partial}, {@code unsupported}
+   *     (checked against the sources it cites), or {@code none} (no source: chat, or the documents do not cover the
+   *     question); replies stored before the check have {@code generated} or {@code extractive}
    * @param citations the sources the reply cites, by their number {@code [n]} in the text
+   * @param rounds the rounds of retrieval the answer took (Self-RAG retries); 0 when there was no retrieval or the
+   *     reply predates the count
    */
-  record Grounding(String mode, String reason, String support, List<Citation> citations)
+  record Grounding(String mode, String reason, String support, List<Citation> citations, int rounds)
       implements Output, CborSerializable {
 
     public Grounding {
       citations = citations == null ? List.of() : List.copyOf(citations);
+    }
+
+    /** A grounding without retrieval rounds (chat). */
+    public Grounding(String mode, String reason, String support, List<Citation> citations) {
+      this(mode, reason, support, citations, 0);
     }
   }
 

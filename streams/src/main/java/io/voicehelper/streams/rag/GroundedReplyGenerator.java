@@ -16,6 +16,8 @@ import io.voicehelper.streams.generation.GenerationSettings;
 import io.voicehelper.streams.generation.internal.Texts;
 import io.voicehelper.streams.rag.ModeRouter.Mode;
 import io.voicehelper.streams.rag.ModeRouter.Route;
+import io.voicehelper.streams.rag.SupportChecker.Level;
+import io.voicehelper.streams.rag.SupportChecker.Verdict;
 import java.util.ArrayList;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -28,19 +30,25 @@ import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Answers from the tenant's documents: a {@link ReplyGenerator} decorator that, for each turn, routes the mode
- * ({@link ModeRouter}), and in rag mode rewrites the question with the history ({@link QueryRewriter}) and expands
- * it with configured {@link Synonyms}, retrieves
- * passages from the conversation's collections ({@link Retriever}), keeps the relevant ones as numbered sources and
- * either has the wrapped model answer from them ({@link GroundedPrompt}) or, without a model, quotes them
- * ({@link ExtractiveAnswerer}). Every reply ends with a {@link Grounding} (mode, reason, support, citations) before
- * its {@link Finished}. Chat turns, and rag turns whose retrieval finds nothing relevant, go to the wrapped model
- * unchanged.
+ * (the keyword rules of {@link ModeRouter}, then the model's {@link ModelModeClassifier} when a model is configured,
+ * then the {@link SemanticRouter} when enabled, then the question rule), and in rag mode runs Self-RAG rounds:
+ * rewrite the question with the history ({@link QueryRewriter}) and expand it with configured {@link Synonyms},
+ * retrieve from the conversation's collections ({@link Retriever}), grade the passages ({@link PassageGrader}),
+ * answer from the relevant ones as numbered sources — the wrapped model with a {@link GroundedPrompt}, or, without
+ * a model, quoting them ({@link ExtractiveAnswerer}) — and check the answer against the sources it cites
+ * ({@link SupportChecker}). When no passage is relevant or the answer is not supported, the next round searches
+ * again with another query ({@link QueryRewriter#retry}) and a wider net, up to the configured rounds; the best
+ * answer is sent, and one that is not fully supported says so. Every reply ends with a {@link Grounding} (mode,
+ * reason, support level, citations, rounds) before its {@link Finished}, whose token counts include every helper
+ * call the reply made to the model. Chat turns, and undecided turns whose retrieval finds nothing relevant, go to
+ * the wrapped model unchanged.
  */
 public final class GroundedReplyGenerator implements ReplyGenerator {
 
@@ -50,20 +58,80 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
   public static final String EXTRACTIVE_MODEL = "none (extractive)";
   /** The model reported for the honest "not covered" answer (no model is asked, whether one is configured or not). */
   public static final String NO_SOURCE_MODEL = "none (no source)";
-  public static final String SUPPORT_GENERATED = "generated";
-  public static final String SUPPORT_EXTRACTIVE = "extractive";
+  /** The support of a reply without sources. */
   public static final String SUPPORT_NONE = "none";
+
+  static final String NOTE_PARTIAL_ZH = "（提示：这个回答有部分内容未能在所引用的文档中核实，请以文档原文为准。）";
+  static final String NOTE_PARTIAL_EN = "(Note: parts of this answer could not be verified in the cited documents; "
+      + "please check the sources.)";
+  static final String NOTE_UNSUPPORTED_ZH = "（提示：这个回答未能在所引用的文档中核实，请以文档原文为准或联系人工客服。）";
+  static final String NOTE_UNSUPPORTED_EN = "(Note: this answer could not be verified in the cited documents; please "
+      + "check the sources or ask a human agent.)";
 
   private static final Pattern MARKER = Pattern.compile("\\[(\\d{1,3})]");
 
-  /** What retrieval found for one turn. */
+  /** What retrieval found in one round. */
   private enum Outcome { FOUND, NOT_RELEVANT, NO_DOCUMENTS, UNAVAILABLE }
 
-  /** The outcome of retrieval for one turn: the relevant sources, or why there are none. */
-  private record Retrieved(Outcome outcome, List<NumberedSource> sources, String query, String reason) {
+  /** The outcome of one round's retrieval and grading: the relevant sources, or why there are none. */
+  private record Retrieved(Outcome outcome, List<NumberedSource> sources, String reason) {
 
-    static Retrieved none(Outcome outcome, String query, String reason) {
-      return new Retrieved(outcome, List.of(), query, reason);
+    static Retrieved none(Outcome outcome, String reason) {
+      return new Retrieved(outcome, List.of(), reason);
+    }
+  }
+
+  /**
+   * One round's answer, checked.
+   *
+   * @param finished the model's end of the draft (null for an answer written here)
+   * @param prompt the context the model answered (empty for an answer written here), for estimating its tokens
+   */
+  private record Draft(int round, String text, String model, List<Citation> citations, Verdict verdict,
+      Finished finished, List<ChatTurn> prompt) {}
+
+  /** One turn in rag mode: what every round needs, and what the rounds found so far. */
+  private final class Turn {
+    final Request request;
+    final String question;
+    final List<ChatTurn> history;
+    final Route route;
+    final ModelUsage usage;
+    final List<String> trail = new ArrayList<>();
+    Draft best;
+
+    Turn(Request request, String question, List<ChatTurn> history, Route route, ModelUsage usage) {
+      this.request = request;
+      this.question = question;
+      this.history = history;
+      this.route = route;
+      this.usage = usage;
+    }
+
+    String reason() {
+      return trail.isEmpty() ? route.reason() : route.reason() + "; " + String.join("; ", trail);
+    }
+
+    /** Keeps {@code draft} when it is better supported than the best so far (the earlier one on a tie). */
+    void consider(Draft draft) {
+      if (best == null || draft.verdict().level().compareTo(best.verdict().level()) < 0) {
+        if (best != null && best.finished() != null) discard(best);
+        best = draft;
+      } else if (draft.finished() != null) {
+        discard(draft);
+      }
+    }
+
+    /** The last round answers live: the best draft so far is not sent, and is paid for. */
+    void dropBest() {
+      if (best != null && best.finished() != null) discard(best);
+      best = null;
+    }
+
+    /** A model draft that is not sent is still paid for. */
+    private void discard(Draft draft) {
+      usage.add(draft.finished().inputTokens(), draft.finished().outputTokens(), Texts.contextTokens(draft.prompt()),
+          TokenEstimator.HEURISTIC.estimate(draft.text()));
     }
   }
 
@@ -73,107 +141,191 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
   private final KnowledgeCatalog catalog;
   private final QueryRewriter rewriter;
   private final ModeRouter router;
+  private final Optional<ModelModeClassifier> classifier;
   private final Optional<SemanticRouter> semantic;
+  private final PassageGrader grader;
+  private final Optional<SupportChecker> checker;
   private final ExtractiveAnswerer answerer;
   private final Synonyms synonyms;
   private final RagSettings settings;
   private final int maxQueryLength;
   private final int tokensPerSecond;
+  private final ActorSystem<?> system;
 
   /**
-   * @param model the generator that writes chat replies, and rag replies unless {@code extractive}
-   * @param extractive true when there is no language model: rag turns are answered by quoting
+   * Without a model: extractive answers, key-term grading and checks, the rule rewriter.
+   *
+   * @param model the generator that writes chat replies
    * @param maxQueryLength the longest query the retriever accepts, in characters
-   * @param tokensPerSecond the pace of extractive answers (0: unpaced)
+   * @param tokensPerSecond the pace of answers written here (0: unpaced)
    */
-  public GroundedReplyGenerator(ReplyGenerator model, boolean extractive, Retriever retriever,
-      KnowledgeCatalog catalog, QueryRewriter rewriter, RagSettings settings, int maxQueryLength,
-      int tokensPerSecond) {
-    this(model, extractive, retriever, catalog, rewriter, Optional.empty(), settings, maxQueryLength,
-        tokensPerSecond);
+  public static GroundedReplyGenerator extractive(ReplyGenerator model, Retriever retriever, KnowledgeCatalog catalog,
+      Optional<SemanticRouter> semantic, RagSettings settings, int maxQueryLength, int tokensPerSecond,
+      ActorSystem<?> system) {
+    return new GroundedReplyGenerator(model, true, retriever, catalog,
+        new RuleQueryRewriter(settings.shortQuestionTerms()), Optional.empty(), semantic, termGrader(settings),
+        termChecker(settings), settings, maxQueryLength, tokensPerSecond, system);
   }
 
-  /** As above, with {@code semantic} routing the messages no keyword rule decides. */
-  public GroundedReplyGenerator(ReplyGenerator model, boolean extractive, Retriever retriever,
-      KnowledgeCatalog catalog, QueryRewriter rewriter, Optional<SemanticRouter> semantic, RagSettings settings,
-      int maxQueryLength, int tokensPerSecond) {
-    this.semantic = semantic;
+  /**
+   * With a model: it answers from numbered sources and, as configured, routes, rewrites follow-ups and retries,
+   * grades passages and checks answers, each call bounded by its timeout with the rule behind it.
+   */
+  public static GroundedReplyGenerator withModel(ReplyGenerator model, Retriever retriever, KnowledgeCatalog catalog,
+      Optional<SemanticRouter> semantic, RagSettings settings, int maxQueryLength, ActorSystem<?> system) {
+    RagSettings.SelfRag selfRag = settings.selfRag();
+    ModelCall checks = new ModelCall(model, selfRag.timeout(), system);
+    TermGrader terms = new TermGrader(settings.minTermCoverage(), settings.minSimilarity());
+    PassageGrader grader = selfRag.modelGrading() ? new ModelGrader(checks, terms, settings.maxSourceChars()) : terms;
+    Optional<SupportChecker> checker = selfRag.checkSupport()
+        ? Optional.of(new ModelSupportChecker(checks, new TermSupportChecker(selfRag.minSentenceSupport()),
+            settings.maxSourceChars()))
+        : Optional.empty();
+    Optional<ModelModeClassifier> classifier = settings.modelRouting()
+        ? Optional.of(new ModelModeClassifier(new ModelCall(model, settings.modelRoutingTimeout(), system)))
+        : Optional.empty();
+    QueryRewriter rewriter = new ModelQueryRewriter(model, new RuleQueryRewriter(settings.shortQuestionTerms()),
+        settings.historyTurns(), settings.rewriteTimeout(), system);
+    return new GroundedReplyGenerator(model, false, retriever, catalog, rewriter, classifier, semantic, grader,
+        checker, settings, maxQueryLength, 0, system);
+  }
+
+  GroundedReplyGenerator(ReplyGenerator model, boolean extractive, Retriever retriever, KnowledgeCatalog catalog,
+      QueryRewriter rewriter, Optional<ModelModeClassifier> classifier, Optional<SemanticRouter> semantic,
+      PassageGrader grader, Optional<SupportChecker> checker, RagSettings settings, int maxQueryLength,
+      int tokensPerSecond, ActorSystem<?> system) {
     this.model = model;
     this.extractive = extractive;
     this.retriever = retriever;
     this.catalog = catalog;
     this.rewriter = rewriter;
+    this.classifier = classifier;
+    this.semantic = semantic;
+    this.grader = grader;
+    this.checker = checker;
     this.router = new ModeRouter(settings);
     this.answerer = new ExtractiveAnswerer(settings.maxSentences());
     this.synonyms = new Synonyms(settings.synonyms());
     this.settings = settings;
     this.maxQueryLength = maxQueryLength;
     this.tokensPerSecond = tokensPerSecond;
+    this.system = system;
+  }
+
+  private static TermGrader termGrader(RagSettings settings) {
+    return new TermGrader(settings.minTermCoverage(), settings.minSimilarity());
+  }
+
+  private static Optional<SupportChecker> termChecker(RagSettings settings) {
+    return settings.selfRag().checkSupport()
+        ? Optional.of(new TermSupportChecker(settings.selfRag().minSentenceSupport())) : Optional.empty();
   }
 
   /**
    * The configured reply generator: {@code model} itself when {@code voicehelper.rag} is off; otherwise grounded in
-   * the knowledge base, extractive when {@code llm} has no model, and rewriting follow-ups with the model when it
-   * has one.
+   * the knowledge base, extractive when {@code llm} has no model.
    */
   public static ReplyGenerator create(ReplyGenerator model, GenerationSettings llm, RagSettings settings,
       Retriever retriever, KnowledgeCatalog catalog, Embedder embedder, int maxQueryLength, ActorSystem<?> system) {
     if (!settings.enabled()) return model;
     boolean extractive = llm.provider() == GenerationSettings.Provider.NONE;
-    RuleQueryRewriter rule = new RuleQueryRewriter(settings.shortQuestionTerms());
-    QueryRewriter rewriter = extractive ? rule
-        : new ModelQueryRewriter(model, rule, settings.historyTurns(), settings.rewriteTimeout(), system);
-    log.info("Replies are grounded in the knowledge base ({})", extractive
-        ? "no language model: extractive answers with citations" : "the model answers from numbered sources");
+    log.info("Replies are grounded in the knowledge base ({}; up to {} Self-RAG round(s))", extractive
+        ? "no language model: extractive answers with citations" : "the model answers from numbered sources",
+        settings.selfRag().maxRounds());
     Optional<SemanticRouter> semantic = settings.semanticRouting()
         ? Optional.of(new SemanticRouter(embedder, settings.chatDescriptions(), settings.ragDescriptions(),
             settings.semanticMargin()))
         : Optional.empty();
-    return new GroundedReplyGenerator(model, extractive, retriever, catalog, rewriter, semantic, settings,
-        maxQueryLength, llm.templateTokensPerSecond());
+    return extractive
+        ? extractive(model, retriever, catalog, semantic, settings, maxQueryLength, llm.templateTokensPerSecond(),
+            system)
+        : withModel(model, retriever, catalog, semantic, settings, maxQueryLength, system);
   }
 
   @Override
   public Source<Output, NotUsed> generate(Request request) {
     List<ChatTurn> context = request.context();
     int last = lastUserTurn(context);
-    if (last < 0) return chat(request, "no user question in the context");
+    if (last < 0) return chat(request, "no user question in the context", new ModelUsage());
     String question = context.get(last).content();
     List<ChatTurn> history = context.subList(0, last);
-    Route byKeywords = router.route(question);
-    if (byKeywords.mode() == Mode.CHAT) return chat(request, byKeywords.reason());
-    CompletionStage<Route> routed = byKeywords.decided() || semantic.isEmpty()
-        ? CompletableFuture.completedFuture(byKeywords)
-        : semantic.get().route(question).thenApply(bySimilarity -> bySimilarity.orElse(byKeywords));
+    ModelUsage usage = new ModelUsage();
+    CompletionStage<Route> routed = route(question, usage);
     CompletionStage<Source<Output, NotUsed>> answer = routed.thenCompose(route -> route.mode() == Mode.CHAT
-        ? CompletableFuture.completedFuture(chat(request, route.reason()))
-        : answerInRagMode(request, question, history, route));
+        ? CompletableFuture.completedFuture(chat(request, route.reason(), usage))
+        : answerInRagMode(new Turn(request, question, history, route, usage)));
     return Source.completionStageSource(answer).mapMaterializedValue(ignored -> NotUsed.getInstance());
   }
 
-  private CompletionStage<Source<Output, NotUsed>> answerInRagMode(Request request, String question,
-      List<ChatTurn> history, Route route) {
-    return rewriter.rewrite(question, history)
-        .thenCompose(query -> retrieve(request, question, synonyms.expand(query)))
-        .thenApply(retrieved -> switch (retrieved.outcome()) {
-          case FOUND -> answer(request, question, history, retrieved, route);
-          // A question the rules call documentary gets the honest answer; anything else is plain chat.
-          case NOT_RELEVANT -> route.decided()
-              ? notCovered(request, question, route.reason() + "; " + retrieved.reason())
-              : chat(request, retrieved.reason());
-          case NO_DOCUMENTS, UNAVAILABLE -> chat(request, retrieved.reason());
-        });
+  /** The keyword rules, then the model, then the embedding rule, then the question rule: the first that decides. */
+  private CompletionStage<Route> route(String question, ModelUsage usage) {
+    Optional<Route> byKeywords = router.byKeywords(question);
+    if (byKeywords.isPresent()) return CompletableFuture.completedFuture(byKeywords.get());
+    CompletionStage<Optional<Route>> byModel = classifier.isPresent()
+        ? classifier.get().route(question, usage) : CompletableFuture.completedFuture(Optional.empty());
+    return byModel.thenCompose(decided -> {
+      if (decided.isPresent() || semantic.isEmpty()) return CompletableFuture.completedFuture(decided);
+      return semantic.get().route(question);
+    }).thenApply(decided -> decided.orElseGet(() -> router.byShape(question)));
   }
 
-  /** Retrieves for the query and keeps the relevant passages, named and numbered; a fallback reason when none. */
-  private CompletionStage<Retrieved> retrieve(Request request, String question, String query) {
+  private CompletionStage<Source<Output, NotUsed>> answerInRagMode(Turn turn) {
+    return rewriter.rewrite(turn.question, turn.history, turn.usage)
+        .thenCompose(query -> round(turn, 1, synonyms.expand(query)));
+  }
+
+  /** One Self-RAG round: retrieve, grade, answer, check; then send, or go another round. */
+  private CompletionStage<Source<Output, NotUsed>> round(Turn turn, int round, String query) {
+    return retrieve(turn, round, query).thenCompose(retrieved -> {
+      switch (retrieved.outcome()) {
+        case FOUND:
+          return draft(turn, round, query, retrieved.sources());
+        case NOT_RELEVANT:
+          turn.trail.add(roundLabel(round) + retrieved.reason() + " for '" + Texts.quote(query, 120) + "'");
+          return nothingFound(turn, round, query, "no relevant passage");
+        default:
+          turn.trail.add(roundLabel(round) + retrieved.reason());
+          if (turn.best != null) return CompletableFuture.completedFuture(send(turn, turn.best));
+          // An undecided question is plain chat then; so is any question when there is nothing to search.
+          return CompletableFuture.completedFuture(round == 1 || !turn.route.decided()
+              ? chat(turn.request, turn.reason(), turn.usage) : notCovered(turn));
+      }
+    });
+  }
+
+  /**
+   * No relevant passage, or none that answers: a decided document question searches again while rounds remain,
+   * then gets the best answer so far or the honest one; an undecided message is chat.
+   */
+  private CompletionStage<Source<Output, NotUsed>> nothingFound(Turn turn, int round, String query, String why) {
+    if (!turn.route.decided()) {
+      return CompletableFuture.completedFuture(chat(turn.request, turn.reason(), turn.usage));
+    }
+    if (round < settings.selfRag().maxRounds()) return retry(turn, round, query, why);
+    if (turn.best != null) return CompletableFuture.completedFuture(send(turn, turn.best));
+    return CompletableFuture.completedFuture(notCovered(turn));
+  }
+
+  private CompletionStage<Source<Output, NotUsed>> retry(Turn turn, int round, String query, String why) {
+    return rewriter.retry(turn.question, query, why, turn.usage)
+        .thenCompose(next -> round(turn, round + 1, synonyms.expand(next)));
+  }
+
+  private static String roundLabel(int round) {
+    return round == 1 ? "" : "round " + round + ": ";
+  }
+
+  /** Retrieves for the query (wider in later rounds), grades the passages, and names and numbers the relevant ones. */
+  private CompletionStage<Retrieved> retrieve(Turn turn, int round, String query) {
+    Request request = turn.request;
     String tenant = request.tenantId();
     SearchFilter filter = new SearchFilter(tenant, Set.copyOf(request.collections()), Optional.empty());
     String text = query.length() > maxQueryLength ? query.substring(0, maxQueryLength) : query;
+    int widen = round == 1 ? 1 : settings.selfRag().widen();
     CompletionStage<RetrievalResult> result;
     try {
-      result = retriever.retrieve(new RetrievalQuery(filter, text, settings.candidates(), settings.topK(),
-          Optional.empty()));
+      result = retriever.retrieve(new RetrievalQuery(filter, text, Math.min(settings.candidates() * widen, 1000),
+          Math.min(settings.topK() * widen, 1000), Optional.empty()));
     } catch (RuntimeException e) {
       result = CompletableFuture.failedFuture(e);
     }
@@ -181,39 +333,25 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
       if (failure != null) {
         log.warn("Retrieval for reply {} of {} failed, answering without documents: {}", request.replyId(),
             request.conversationKey(), failure.toString());
-        return CompletableFuture.completedFuture(Retrieved.none(Outcome.UNAVAILABLE, query,
+        return CompletableFuture.completedFuture(Retrieved.none(Outcome.UNAVAILABLE,
             "retrieval unavailable: answered without documents"));
       }
       if (found.passages().isEmpty()) {
-        return CompletableFuture.completedFuture(Retrieved.none(Outcome.NO_DOCUMENTS, query,
+        return CompletableFuture.completedFuture(Retrieved.none(Outcome.NO_DOCUMENTS,
             "no indexed documents in the conversation's collections"));
       }
-      List<RetrievedPassage> relevant = relevant(found.passages(), question, query);
-      if (relevant.isEmpty()) {
-        return CompletableFuture.completedFuture(Retrieved.none(Outcome.NOT_RELEVANT, query,
-            "no passage relevant enough (" + found.passages().size() + " retrieved)"));
-      }
-      return named(tenant, relevant).thenApply(sources -> new Retrieved(Outcome.FOUND, sources, query, ""));
+      return grader.grade(turn.question, query, found.passages(), settings.maxSources(), turn.usage)
+          .thenCompose(graded -> {
+            if (graded.relevant().isEmpty()) {
+              return CompletableFuture.completedFuture(Retrieved.none(Outcome.NOT_RELEVANT,
+                  "no passage relevant enough (" + found.passages().size() + " retrieved, " + graded.method() + ")"));
+            }
+            turn.trail.add(roundLabel(round) + graded.relevant().size() + " relevant passage"
+                + (graded.relevant().size() == 1 ? "" : "s") + " of " + found.passages().size() + " ("
+                + graded.method() + ") for '" + Texts.quote(query, 120) + "'");
+            return named(tenant, graded.relevant()).thenApply(sources -> new Retrieved(Outcome.FOUND, sources, ""));
+          });
     }).thenCompose(stage -> stage);
-  }
-
-  /**
-   * The passages that share enough key terms with the question or its rewrite, or are similar enough to it, at most
-   * max-sources.
-   */
-  private List<RetrievedPassage> relevant(List<RetrievedPassage> passages, String question, String query) {
-    Set<String> asked = QueryTerms.terms(question);
-    Set<String> searched = QueryTerms.terms(query);
-    List<RetrievedPassage> relevant = new ArrayList<>();
-    for (RetrievedPassage p : passages) {
-      String text = String.join(" ", p.chunk().headingPath()) + "\n" + p.chunk().text();
-      double coverage = Math.max(QueryTerms.coverage(asked, text), QueryTerms.coverage(searched, text));
-      boolean shared = coverage > 0 && coverage >= settings.minTermCoverage();
-      boolean similar = p.vectorScore().isPresent() && p.vectorScore().getAsDouble() >= settings.minSimilarity();
-      if (shared || similar) relevant.add(p);
-      if (relevant.size() == settings.maxSources()) break;
-    }
-    return relevant;
   }
 
   private CompletionStage<List<NumberedSource>> named(String tenant, List<RetrievedPassage> passages) {
@@ -231,30 +369,119 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
         });
   }
 
-  private Source<Output, NotUsed> answer(Request request, String question, List<ChatTurn> history,
-      Retrieved retrieved, Route route) {
-    String reason = route.reason() + "; " + retrieved.sources().size() + " relevant passage"
-        + (retrieved.sources().size() == 1 ? "" : "s") + " for '" + Texts.quote(retrieved.query(), 120) + "'";
+  /** Answers from the round's sources and checks the answer. */
+  private CompletionStage<Source<Output, NotUsed>> draft(Turn turn, int round, String query,
+      List<NumberedSource> sources) {
     if (extractive) {
-      ExtractiveAnswerer.Answer answer = answerer.answer(question, retrieved.query(), retrieved.sources());
-      if (!answer.covered()) return notCovered(request, question, reason + "; no sentence matches the question");
-      List<Citation> citations = retrieved.sources().stream()
-          .filter(s -> answer.cited().contains(s.number())).map(NumberedSource::citation).toList();
-      return written(request, answer.text(), EXTRACTIVE_MODEL,
-          new Grounding(Mode.RAG.label(), reason, SUPPORT_EXTRACTIVE, citations));
+      ExtractiveAnswerer.Answer answer = answerer.answer(turn.question, query, sources);
+      if (!answer.covered()) {
+        turn.trail.add(roundLabel(round) + "no sentence matches the question");
+        return nothingFound(turn, round, query, "no sentence of the passages answers it");
+      }
+      List<Citation> citations = sources.stream().filter(s -> answer.cited().contains(s.number()))
+          .map(NumberedSource::citation).toList();
+      return check(turn, answer.text(), sources).thenCompose(verdict -> decide(turn, round, query,
+          new Draft(round, answer.text(), EXTRACTIVE_MODEL, citations, verdict, null, List.of())));
     }
-    List<ChatTurn> prompt = GroundedPrompt.build(question, history, retrieved.sources(), settings.historyTurns(),
+    List<ChatTurn> prompt = GroundedPrompt.build(turn.question, turn.history, sources, settings.historyTurns(),
         settings.maxSourceChars());
-    List<Citation> all = retrieved.sources().stream().map(NumberedSource::citation).toList();
-    return model.generate(request.withContext(prompt)).statefulMapConcat(() -> {
-      StringBuilder text = new StringBuilder();
-      return output -> {
-        if (output instanceof Token token) text.append(token.text());
-        if (!(output instanceof Finished)) return List.of(output);
-        Grounding grounding = new Grounding(Mode.RAG.label(), reason, SUPPORT_GENERATED, cited(text, all));
-        return List.of(grounding, output);
-      };
+    List<Citation> all = sources.stream().map(NumberedSource::citation).toList();
+    if (round == settings.selfRag().maxRounds()) {
+      return CompletableFuture.completedFuture(live(turn, round, prompt, sources, all));
+    }
+    // A later round may replace this draft: it is written in full and checked before anything is sent.
+    return written(turn.request.withContext(prompt)).thenCompose(generated -> {
+      String text = generated.text();
+      return check(turn, text, sources).thenCompose(verdict -> decide(turn, round, query, new Draft(round, text,
+          generated.finished().model(), cited(text, all), verdict, generated.finished(), prompt)));
     });
+  }
+
+  /** The verdict on an answer; supported, unchecked, when checks are off. */
+  private CompletionStage<Verdict> check(Turn turn, String text, List<NumberedSource> sources) {
+    return checker.map(c -> c.check(turn.question, text, sources, turn.usage))
+        .orElseGet(() -> CompletableFuture.completedFuture(new Verdict(Level.SUPPORTED, "not checked")));
+  }
+
+  /** Sends a supported answer, or the best after the last round; otherwise searches again. */
+  private CompletionStage<Source<Output, NotUsed>> decide(Turn turn, int round, String query, Draft draft) {
+    turn.trail.add(roundLabel(round) + "answer " + draft.verdict().level().label() + " ("
+        + draft.verdict().detail() + ")");
+    turn.consider(draft);
+    if (draft.verdict().level() == Level.SUPPORTED || round == settings.selfRag().maxRounds()) {
+      return CompletableFuture.completedFuture(send(turn, turn.best));
+    }
+    return retry(turn, round, query, "the answer drafted from them was " + draft.verdict().level().label());
+  }
+
+  /** Sends a checked draft: its text (with the note when not fully supported), its grounding, its end. */
+  private Source<Output, NotUsed> send(Turn turn, Draft draft) {
+    String text = draft.text() + note(turn.question, draft.verdict().level());
+    Grounding grounding = new Grounding(Mode.RAG.label(), turn.reason(), draft.verdict().level().label(),
+        draft.citations(), draft.round());
+    Finished end = draft.finished() != null ? draft.finished()
+        : new Finished(draft.model(), Texts.contextTokens(turn.request.context()),
+            TokenEstimator.HEURISTIC.estimate(text));
+    Finished charged = turn.usage.charge(end, Texts.contextTokens(draft.prompt()),
+        TokenEstimator.HEURISTIC.estimate(draft.text()));
+    int pace = draft.finished() != null ? 0 : tokensPerSecond;
+    return Texts.streamed(text, pace).concat(Source.from(List.<Output>of(grounding, charged)));
+  }
+
+  /**
+   * The last round with a model: the answer streams as the model writes it; the check runs when it ends, and its
+   * verdict (and the note when not fully supported) comes before the grounding.
+   */
+  private Source<Output, NotUsed> live(Turn turn, int round, List<ChatTurn> prompt, List<NumberedSource> sources,
+      List<Citation> all) {
+    turn.dropBest();
+    StringBuilder text = new StringBuilder();
+    CompletableFuture<Finished> finished = new CompletableFuture<>();
+    Source<Output, NotUsed> tokens = model.generate(turn.request.withContext(prompt)).mapConcat(output -> {
+      if (output instanceof Token token) text.append(token.text());
+      if (output instanceof Finished end) {
+        finished.complete(end);
+        return List.of();
+      }
+      return output instanceof Grounding ? List.of() : List.of(output);
+    });
+    Source<Output, NotUsed> tail = Source.lazyCompletionStageSource(() -> {
+      String answer = text.toString();
+      Finished end = finished.getNow(new Finished("unknown", null, null));
+      return check(turn, answer, sources).thenApply(verdict -> {
+        turn.trail.add(roundLabel(round) + "answer " + verdict.level().label() + " (" + verdict.detail() + ")");
+        String note = note(turn.question, verdict.level());
+        Grounding grounding = new Grounding(Mode.RAG.label(), turn.reason(), verdict.level().label(),
+            cited(answer, all), round);
+        Finished charged = turn.usage.charge(end, Texts.contextTokens(prompt),
+            TokenEstimator.HEURISTIC.estimate(answer));
+        Source<Output, NotUsed> noted = note.isEmpty() ? Source.empty() : Texts.streamed(note, 0);
+        return noted.concat(Source.from(List.<Output>of(grounding, charged)));
+      });
+    }).mapMaterializedValue(ignored -> NotUsed.getInstance());
+    // concatLazy: the tail is built only when the answer has ended (concat would ask for it at once).
+    return tokens.concatLazy(tail);
+  }
+
+  /** A model's whole answer, not streamed. */
+  private record Generated(String text, Finished finished) {}
+
+  private CompletionStage<Generated> written(Request request) {
+    return model.generate(request).runWith(Sink.fold(new Generated("", null), (acc, output) -> {
+      if (output instanceof Token token) return new Generated(acc.text() + token.text(), acc.finished());
+      if (output instanceof Finished end) return new Generated(acc.text(), end);
+      return acc;
+    }), system).thenApply(g -> g.finished() == null ? new Generated(g.text(), new Finished("unknown", null, null)) : g);
+  }
+
+  /** The sentence an answer that is not fully supported ends with, in the question's language. */
+  static String note(String question, Level level) {
+    boolean chinese = Texts.hasHan(question);
+    return switch (level) {
+      case SUPPORTED -> "";
+      case PARTIAL -> "\n\n" + (chinese ? NOTE_PARTIAL_ZH : NOTE_PARTIAL_EN);
+      case UNSUPPORTED -> "\n\n" + (chinese ? NOTE_UNSUPPORTED_ZH : NOTE_UNSUPPORTED_EN);
+    };
   }
 
   /** The citations whose [n] the text uses; all of them when it uses none (they were its whole context). */
@@ -266,24 +493,23 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     return cited.isEmpty() ? all : cited;
   }
 
-  /** The honest answer: the documents do not cover the question (no model call, no citations). */
-  private Source<Output, NotUsed> notCovered(Request request, String question, String reason) {
-    return written(request, ExtractiveAnswerer.notCovered(question), NO_SOURCE_MODEL,
-        new Grounding(Mode.RAG.label(), reason, SUPPORT_NONE, List.of()));
-  }
-
-  /** A reply written here, streamed token by token like a model's. */
-  private Source<Output, NotUsed> written(Request request, String text, String modelName, Grounding grounding) {
-    Finished finished = new Finished(modelName, Texts.contextTokens(request.context()),
+  /** The honest answer: the documents do not cover the question (no model call for it, no citations). */
+  private Source<Output, NotUsed> notCovered(Turn turn) {
+    String text = ExtractiveAnswerer.notCovered(turn.question);
+    Finished finished = new Finished(NO_SOURCE_MODEL, Texts.contextTokens(turn.request.context()),
         TokenEstimator.HEURISTIC.estimate(text));
-    return Texts.streamed(text, tokensPerSecond).concat(Source.from(List.<Output>of(grounding, finished)));
+    // What a model call made on the way (routing, grading) is charged; the answer itself used no model.
+    Finished charged = turn.usage.calls() == 0 ? finished
+        : turn.usage.charge(new Finished(NO_SOURCE_MODEL, 0, 0), 0, 0);
+    Grounding grounding = new Grounding(Mode.RAG.label(), turn.reason(), SUPPORT_NONE, List.of(), 0);
+    return Texts.streamed(text, tokensPerSecond).concat(Source.from(List.<Output>of(grounding, charged)));
   }
 
   /** The wrapped model answers as it would without documents; the grounding records why. */
-  private Source<Output, NotUsed> chat(Request request, String reason) {
+  private Source<Output, NotUsed> chat(Request request, String reason, ModelUsage usage) {
     Grounding grounding = new Grounding(Mode.CHAT.label(), reason, SUPPORT_NONE, List.of());
-    return model.generate(request).mapConcat(output -> output instanceof Finished
-        ? List.of(grounding, output) : List.of(output));
+    return model.generate(request).mapConcat(output -> output instanceof Finished end
+        ? List.of(grounding, usage.charge(end, Texts.contextTokens(request.context()), 0)) : List.of(output));
   }
 
   private static int lastUserTurn(List<ChatTurn> context) {

@@ -10,7 +10,8 @@ import java.util.regex.Pattern;
  * to chat mode; questions about policies, products and how-to go to rag mode, and so does any other message shaped
  * as a question (a customer asking the service something it may not know must hear that the documents don't say).
  * A message no rule decides is tried in rag mode and falls back to chat when retrieval finds nothing relevant
- * (decided by the caller).
+ * (decided by the caller). Between the keyword rules and the question rule the caller may ask the model
+ * ({@link ModelModeClassifier}) and the embedding rule ({@link SemanticRouter}).
  */
 public final class ModeRouter {
 
@@ -41,19 +42,32 @@ public final class ModeRouter {
     this.ragKeywords = settings.ragKeywords().stream().map(Keyword::of).toList();
   }
 
-  /** The route of a user message. */
+  /** The route of a user message by the rules alone: the keyword rules, then the question rule. */
   public Route route(String message) {
+    return byKeywords(message).orElseGet(() -> byShape(message));
+  }
+
+  /**
+   * The keyword rules: a rag keyword, or a chat keyword in a short message; empty when neither matches (the model
+   * or the embedding rule may decide, then {@link #byShape}).
+   */
+  public Optional<Route> byKeywords(String message) {
     String text = message.strip().toLowerCase(Locale.ROOT);
     Optional<Keyword> rag = first(ragKeywords, text);
     if (rag.isPresent()) {
-      return new Route(Mode.RAG, true, "rule: a question about policies, products or how-to ('" + rag.get().word()
-          + "')");
+      return Optional.of(new Route(Mode.RAG, true, "rule: a question about policies, products or how-to ('"
+          + rag.get().word() + "')"));
     }
     Optional<Keyword> chat = first(chatKeywords, text);
     if (chat.isPresent() && text.codePointCount(0, text.length()) <= chatMaxChars) {
-      return new Route(Mode.CHAT, true, "rule: greeting or chit-chat ('" + chat.get().word() + "')");
+      return Optional.of(new Route(Mode.CHAT, true, "rule: greeting or chit-chat ('" + chat.get().word() + "')"));
     }
-    if (isQuestion(text)) return new Route(Mode.RAG, true, "rule: a question");
+    return Optional.empty();
+  }
+
+  /** The last rule: a message shaped as a question goes to the documents; anything else is tried there. */
+  public Route byShape(String message) {
+    if (isQuestion(message.strip().toLowerCase(Locale.ROOT))) return new Route(Mode.RAG, true, "rule: a question");
     return new Route(Mode.RAG, false, "no rule matched: answered from the documents if they are relevant");
   }
 

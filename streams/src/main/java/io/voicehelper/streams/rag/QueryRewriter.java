@@ -12,7 +12,14 @@ public interface QueryRewriter {
 
   /**
    * The search query for {@code question}, given the turns before it (oldest first, the question not included).
-   * Never fails: a rewriter that cannot answer returns the question or a rule's rewrite.
+   * Never fails: a rewriter that cannot answer returns the question or a rule's rewrite. A model call it makes is
+   * recorded in {@code usage}.
    */
-  CompletionStage<String> rewrite(String question, List<ChatTurn> history);
+  CompletionStage<String> rewrite(String question, List<ChatTurn> history, ModelUsage usage);
+
+  /**
+   * Another search query for {@code question} after {@code failedQuery} found nothing that answers it ({@code why}):
+   * other words, synonyms or a broader phrasing. Never fails; may return {@code failedQuery} when it has no other.
+   */
+  CompletionStage<String> retry(String question, String failedQuery, String why, ModelUsage usage);
 }

@@ -28,6 +28,9 @@ import java.util.List;
  * @param semanticMargin how much closer to one mode's descriptions than the other's a message must be (cosine)
  * @param chatDescriptions what chat-mode messages are about, for the embedding rule
  * @param ragDescriptions what rag-mode messages are about, for the embedding rule
+ * @param modelRouting whether the language model, when one is configured, routes the messages no keyword decides
+ * @param modelRoutingTimeout how long the model may take to route before the next rule decides
+ * @param selfRag the checks of each answer against its sources and the retries
  */
 public record RagSettings(
     boolean enabled,
@@ -48,9 +51,50 @@ public record RagSettings(
     boolean semanticRouting,
     double semanticMargin,
     List<String> chatDescriptions,
-    List<String> ragDescriptions) {
+    List<String> ragDescriptions,
+    boolean modelRouting,
+    Duration modelRoutingTimeout,
+    SelfRag selfRag) {
 
   public static final String CONFIG_PATH = "voicehelper.rag";
+
+  /**
+   * Self-RAG: grade the retrieved passages, answer, check that the answer is supported, and search again when not.
+   *
+   * @param maxRounds most rounds of retrieve, grade, answer and check per turn (1: no retry)
+   * @param modelGrading whether the model, when one is configured, grades the passages (else the key-term rule)
+   * @param checkSupport whether answers are checked against their sources (by the model when configured)
+   * @param minSentenceSupport share of a sentence's key terms its sources must contain, for the rule check (0..1)
+   * @param timeout how long the model may take to grade or check before the rule is used instead
+   * @param widen a retry round asks for this many times the candidates and passages of the first round
+   */
+  public record SelfRag(int maxRounds, boolean modelGrading, boolean checkSupport, double minSentenceSupport,
+      Duration timeout, int widen) {
+
+    public SelfRag {
+      if (maxRounds < 1 || maxRounds > 5) {
+        throw new IllegalArgumentException(CONFIG_PATH + ".self-rag.max-rounds must be between 1 and 5");
+      }
+      if (!(minSentenceSupport > 0 && minSentenceSupport <= 1)) {
+        throw new IllegalArgumentException(CONFIG_PATH + ".self-rag.min-sentence-support must be in (0, 1]");
+      }
+      if (timeout.isNegative() || timeout.isZero()) {
+        throw new IllegalArgumentException(CONFIG_PATH + ".self-rag.timeout must be positive");
+      }
+      if (widen < 1 || widen > 10) {
+        throw new IllegalArgumentException(CONFIG_PATH + ".self-rag.widen must be between 1 and 10");
+      }
+    }
+
+    static SelfRag fromConfig(Config config) {
+      String grading = config.getString("grade-passages");
+      if (!grading.equals("model") && !grading.equals("terms")) {
+        throw new IllegalArgumentException(CONFIG_PATH + ".self-rag.grade-passages must be 'model' or 'terms'");
+      }
+      return new SelfRag(config.getInt("max-rounds"), grading.equals("model"), config.getBoolean("check-support"),
+          config.getDouble("min-sentence-support"), config.getDuration("timeout"), config.getInt("widen"));
+    }
+  }
 
   public RagSettings {
     if (candidates < 1) throw new IllegalArgumentException(CONFIG_PATH + ".candidates must be >= 1");
@@ -82,6 +126,9 @@ public record RagSettings(
     if (semanticRouting && (chatDescriptions.isEmpty() || ragDescriptions.isEmpty())) {
       throw new IllegalArgumentException(CONFIG_PATH + ".router.semantic needs descriptions of both modes");
     }
+    if (modelRoutingTimeout.isNegative() || modelRoutingTimeout.isZero()) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".router.model.timeout must be positive");
+    }
   }
 
   /** Reads the settings from the {@code voicehelper.rag} section. */
@@ -106,6 +153,9 @@ public record RagSettings(
         config.getBoolean("router.semantic.enabled"),
         config.getDouble("router.semantic.margin"),
         config.getStringList("router.semantic.chat-descriptions"),
-        config.getStringList("router.semantic.rag-descriptions"));
+        config.getStringList("router.semantic.rag-descriptions"),
+        config.getBoolean("router.model.enabled"),
+        config.getDuration("router.model.timeout"),
+        SelfRag.fromConfig(config.getConfig("self-rag")));
   }
 }

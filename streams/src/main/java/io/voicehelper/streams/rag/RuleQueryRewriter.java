@@ -22,8 +22,23 @@ public final class RuleQueryRewriter implements QueryRewriter {
   }
 
   @Override
-  public CompletionStage<String> rewrite(String question, List<ChatTurn> history) {
+  public CompletionStage<String> rewrite(String question, List<ChatTurn> history, ModelUsage usage) {
     return CompletableFuture.completedFuture(rewriteNow(question, history));
+  }
+
+  /**
+   * Without a model the retry searches for the question's own key phrases alone, without what the rewrite and the
+   * synonyms added (the caller also widens the search); the same query when that is what failed.
+   */
+  @Override
+  public CompletionStage<String> retry(String question, String failedQuery, String why, ModelUsage usage) {
+    return CompletableFuture.completedFuture(retryNow(question, failedQuery));
+  }
+
+  String retryNow(String question, String failedQuery) {
+    List<String> phrases = QueryTerms.phrases(question);
+    String query = phrases.isEmpty() ? question.strip() : String.join(" ", phrases);
+    return query.isEmpty() ? failedQuery : query;
   }
 
   /** The rewrite, computed at once. */

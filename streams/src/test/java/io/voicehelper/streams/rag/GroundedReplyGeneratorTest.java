@@ -1,8 +1,10 @@
 package io.voicehelper.streams.rag;
 
+import static io.voicehelper.streams.rag.RagFixtures.ask;
+import static io.voicehelper.streams.rag.RagFixtures.grounding;
+import static io.voicehelper.streams.rag.RagFixtures.text;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
-import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
@@ -24,10 +26,7 @@ import io.voicehelper.streams.rag.RagFixtures.ScriptedRetriever;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.TimeUnit;
-import java.util.stream.Collectors;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
@@ -48,30 +47,14 @@ class GroundedReplyGeneratorTest {
 
   private static GroundedReplyGenerator embedded(ScriptedRetriever retriever) {
     RagSettings settings = RagFixtures.settings();
-    return new GroundedReplyGenerator(new TemplateReplyGenerator(0), true, retriever, RagFixtures.NamingCatalog.standard(),
-        new RuleQueryRewriter(settings.shortQuestionTerms()), settings, 1000, 0);
-  }
-
-  private static Request ask(String question, ChatTurn... earlier) {
-    List<ChatTurn> context = new java.util.ArrayList<>(List.of(earlier));
-    context.add(ChatTurn.user(question));
-    return new Request("acme|c-1", "r-1", context, List.of("faq"));
+    return GroundedReplyGenerator.extractive(new TemplateReplyGenerator(0), retriever,
+        RagFixtures.NamingCatalog.standard(), java.util.Optional.empty(), settings, 1000, 0, testKit.system());
   }
 
   private static List<Output> run(ReplyGenerator generator, Request request) throws Exception {
-    return generator.generate(request).runWith(Sink.seq(), testKit.system()).toCompletableFuture()
-        .get(20, TimeUnit.SECONDS);
+    return RagFixtures.run(generator, request, testKit.system());
   }
 
-  private static String text(List<Output> outputs) {
-    return outputs.stream().filter(o -> o instanceof Token).map(o -> ((Token) o).text())
-        .collect(Collectors.joining());
-  }
-
-  private static Grounding grounding(List<Output> outputs) {
-    assertInstanceOf(Finished.class, outputs.get(outputs.size() - 1));
-    return assertInstanceOf(Grounding.class, outputs.get(outputs.size() - 2));
-  }
 
   @Test
   void withoutAModelARagQuestionIsAnsweredByQuotingTheRightChunkWithItsCitation() throws Exception {
@@ -82,7 +65,7 @@ class GroundedReplyGeneratorTest {
     assertEquals(ExtractiveAnswerer.INTRO_ZH + "自签收之日起 30 天内可以申请退货。 [1]", text(outputs));
     Grounding grounding = grounding(outputs);
     assertEquals("rag", grounding.mode());
-    assertEquals(GroundedReplyGenerator.SUPPORT_EXTRACTIVE, grounding.support());
+    assertEquals("supported", grounding.support());
     assertTrue(grounding.reason().contains("rule"), grounding.reason());
     Citation citation = grounding.citations().get(0);
     assertEquals(1, grounding.citations().size());
@@ -123,9 +106,10 @@ class GroundedReplyGeneratorTest {
   void messagesNoKeywordDecidesAreRoutedByEmbeddingSimilarityWhenConfigured() throws Exception {
     ScriptedRetriever retriever = ScriptedRetriever.finding(RagFixtures.policyPassages());
     RagSettings settings = RagFixtures.settings();
-    GroundedReplyGenerator generator = new GroundedReplyGenerator(new TemplateReplyGenerator(0), true, retriever,
-        RagFixtures.NamingCatalog.standard(), new RuleQueryRewriter(1), java.util.Optional.of(new SemanticRouter(
-            new RagFixtures.AxisEmbedder(), List.of("small talk"), List.of("products"), 0.1)), settings, 1000, 0);
+    GroundedReplyGenerator generator = GroundedReplyGenerator.extractive(new TemplateReplyGenerator(0), retriever,
+        RagFixtures.NamingCatalog.standard(), java.util.Optional.of(new SemanticRouter(
+            new RagFixtures.AxisEmbedder(), List.of("small talk"), List.of("products"), 0.1)), settings, 1000, 0,
+        testKit.system());
     Grounding talk = grounding(run(generator, ask("lovely weather today")));
     assertEquals("chat", talk.mode());
     assertTrue(talk.reason().startsWith("embedding rule"), talk.reason());
@@ -166,33 +150,46 @@ class GroundedReplyGeneratorTest {
     assertEquals("chat", unrelated.mode());
   }
 
+  static GenerationSettings llm(FakeOpenAiServer fake) {
+    return GenerationSettings.fromConfig(ConfigFactory.parseString(
+            "provider = openai-compatible\nbase-url = \"" + fake.baseUrl() + "\"\nmodel = \"gpt-fake\"")
+        .withFallback(ConfigFactory.defaultReference().getConfig(GenerationSettings.CONFIG_PATH)));
+  }
+
   @Test
   void withAModelThePromptCarriesTheNumberedSourcesAndTheCitationsComeBack() throws Exception {
-    try (FakeOpenAiServer fake = FakeOpenAiServer.start(FakeOpenAiServer.stream("gpt-fake",
-        List.of("Refunds take up to 7 working days", " [1]."), 300, 12))) {
-      GenerationSettings llm = GenerationSettings.fromConfig(ConfigFactory.parseString(
-              "provider = openai-compatible\nbase-url = \"" + fake.baseUrl() + "\"\nmodel = \"gpt-fake\"")
-          .withFallback(ConfigFactory.defaultReference().getConfig(GenerationSettings.CONFIG_PATH)));
-      RagSettings settings = RagFixtures.settings();
-      GroundedReplyGenerator generator = new GroundedReplyGenerator(new OpenAiCompatibleReplyGenerator(llm), false,
-          ScriptedRetriever.finding(RagFixtures.policyPassages()), RagFixtures.NamingCatalog.standard(),
-          new RuleQueryRewriter(settings.shortQuestionTerms()), settings, 1000, 0);
+    ModelScript script = new ModelScript()
+        .on(ModelGrader.INSTRUCTION, ModelScript.says("2, 3", 150, 2))
+        .on(GroundedPrompt.INSTRUCTION, FakeOpenAiServer.stream("gpt-fake",
+            List.of("Refunds take up to 7 working days", " [1]."), 300, 12))
+        .on(ModelSupportChecker.INSTRUCTION, ModelScript.says("SUPPORTED", 200, 1));
+    try (FakeOpenAiServer fake = FakeOpenAiServer.start(script.step())) {
+      GroundedReplyGenerator generator = GroundedReplyGenerator.withModel(
+          new OpenAiCompatibleReplyGenerator(llm(fake)), ScriptedRetriever.finding(RagFixtures.policyPassages()),
+          RagFixtures.NamingCatalog.standard(), java.util.Optional.empty(), RagFixtures.settings(), 1000,
+          testKit.system());
 
       List<Output> outputs = run(generator, ask("How long do refunds take?", ChatTurn.user("hi"),
           ChatTurn.assistant("Hello! How can I help?")));
 
       assertEquals("Refunds take up to 7 working days [1].", text(outputs));
       Grounding grounding = grounding(outputs);
-      assertEquals(GroundedReplyGenerator.SUPPORT_GENERATED, grounding.support());
+      assertEquals("supported", grounding.support());
+      assertEquals(1, grounding.rounds());
+      assertTrue(grounding.reason().contains("2 relevant passages of 3 (graded by the model)"), grounding.reason());
       assertEquals(List.of(1), grounding.citations().stream().map(Citation::number).toList(), "only the cited one");
       assertEquals(RagFixtures.policyPassages().get(1).chunk().chunkId(), grounding.citations().get(0).chunkId());
+      // The quota is charged for the grading and the check as well as the answer.
+      Finished finished = (Finished) outputs.get(outputs.size() - 1);
+      assertEquals(300 + 150 + 200, finished.inputTokens());
+      assertEquals(12 + 2 + 1, finished.outputTokens());
 
-      JsonNode messages = fake.requests().get(0).body().path("messages");
-      String system = java.util.stream.StreamSupport.stream(messages.spliterator(), false)
-          .filter(m -> m.path("role").asText().equals("system")).map(m -> m.path("content").asText())
-          .filter(c -> c.contains("Sources:")).findFirst().orElseThrow();
-      assertTrue(system.contains(GroundedPrompt.INSTRUCTION), system);
-      // Only relevant passages become sources: the Chinese one shares no term with this question.
+      // The grader saw every retrieved passage; only the ones it named became sources.
+      String graded = ModelScript.lastMessage(ModelScript.requests(fake, ModelGrader.INSTRUCTION).get(0));
+      assertTrue(graded.startsWith("Question: How long do refunds take?"), graded);
+      assertTrue(graded.contains("[1] 退货政策 > 退货期限") && graded.contains("[3] Shipping"), graded);
+      JsonNode messages = ModelScript.requests(fake, GroundedPrompt.INSTRUCTION).get(0).body().path("messages");
+      String system = ModelScript.system(ModelScript.requests(fake, GroundedPrompt.INSTRUCTION).get(0));
       assertTrue(system.contains("[1] returns.md — Returns > Refunds\nWe inspect returned items"), system);
       assertTrue(system.contains("[2] shipping.md — Shipping\nOrders ship"), system);
       assertFalse(system.contains("退货期限"), system);
@@ -200,6 +197,10 @@ class GroundedReplyGeneratorTest {
       assertEquals("user", last.path("role").asText());
       assertEquals("How long do refunds take?", last.path("content").asText());
       assertEquals("Hello! How can I help?", messages.get(messages.size() - 2).path("content").asText());
+      // The checker saw the sources and the answer.
+      String checked = ModelScript.lastMessage(ModelScript.requests(fake, ModelSupportChecker.INSTRUCTION).get(0));
+      assertTrue(checked.contains("[1] returns.md") && checked.endsWith("Answer: Refunds take up to 7 working days [1]."),
+          checked);
     }
   }
 }

@@ -32,7 +32,7 @@ class ModelQueryRewriterTest {
 
   private static String rewrite(ReplyGenerator model, String question, List<ChatTurn> history) throws Exception {
     return new ModelQueryRewriter(model, new RuleQueryRewriter(1), 3, Duration.ofSeconds(2), testKit.system())
-        .rewrite(question, history).toCompletableFuture().get(5, TimeUnit.SECONDS);
+        .rewrite(question, history, new ModelUsage()).toCompletableFuture().get(5, TimeUnit.SECONDS);
   }
 
   @Test

@@ -1,6 +1,10 @@
 package io.voicehelper.streams.rag;
 
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+
 import com.typesafe.config.ConfigFactory;
+import io.voicehelper.entities.conversation.ChatTurn;
+import io.voicehelper.entities.conversation.ReplyGenerator;
 import io.voicehelper.entities.knowledge.Chunk;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.Embedder;
@@ -18,7 +22,11 @@ import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
+import java.util.stream.Collectors;
+import org.apache.pekko.actor.typed.ActorSystem;
+import org.apache.pekko.stream.javadsl.Sink;
 
 /** Passages, a scripted retriever and a catalog that only knows document names, for the rag tests. */
 final class RagFixtures {
@@ -27,6 +35,32 @@ final class RagFixtures {
   static final DocumentRef SHIPPING = new DocumentRef("acme", "faq", "shipping-md");
 
   private RagFixtures() {}
+
+  /** The question as the last turn of a conversation of tenant acme scoped to collection faq. */
+  static ReplyGenerator.Request ask(String question, ChatTurn... earlier) {
+    List<ChatTurn> context = new java.util.ArrayList<>(List.of(earlier));
+    context.add(ChatTurn.user(question));
+    return new ReplyGenerator.Request("acme|c-1", "r-1", context, List.of("faq"));
+  }
+
+  /** Everything the generator emits for the request. */
+  static List<ReplyGenerator.Output> run(ReplyGenerator generator, ReplyGenerator.Request request,
+      ActorSystem<?> system) throws Exception {
+    return generator.generate(request).runWith(Sink.seq(), system).toCompletableFuture()
+        .get(20, TimeUnit.SECONDS);
+  }
+
+  /** The reply's text: its tokens joined. */
+  static String text(List<ReplyGenerator.Output> outputs) {
+    return outputs.stream().filter(o -> o instanceof ReplyGenerator.Token).map(o -> ((ReplyGenerator.Token) o).text())
+        .collect(Collectors.joining());
+  }
+
+  /** The grounding, which must come right before the end. */
+  static ReplyGenerator.Grounding grounding(List<ReplyGenerator.Output> outputs) {
+    assertInstanceOf(ReplyGenerator.Finished.class, outputs.get(outputs.size() - 1));
+    return assertInstanceOf(ReplyGenerator.Grounding.class, outputs.get(outputs.size() - 2));
+  }
 
   static RagSettings settings() {
     return RagSettings.fromConfig(ConfigFactory.defaultReference().getConfig(RagSettings.CONFIG_PATH));

@@ -1,5 +1,6 @@
 package io.voicehelper.edge.http.internal;
 
+import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonUnwrapped;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonLocation;
@@ -141,12 +142,13 @@ public final class Json {
    * {@code rag}), {@code routing} (why that mode), {@code support} ({@code generated}, {@code extractive} or
    * {@code none}) and {@code citations}.
    */
-  public record GroundingItem(String mode, String routing, String support, List<CitationItem> citations) {
+  public record GroundingItem(String mode, String routing, String support,
+      @JsonInclude(JsonInclude.Include.NON_NULL) Integer rounds, List<CitationItem> citations) {
 
     /** The wire form of a reply's grounding; null (no fields) for a reply without one. */
     public static GroundingItem of(ReplyGenerator.Grounding grounding) {
       return grounding == null ? null : new GroundingItem(grounding.mode(), grounding.reason(), grounding.support(),
-          CitationItem.of(grounding));
+          grounding.rounds() > 0 ? grounding.rounds() : null, CitationItem.of(grounding));
     }
   }
 
