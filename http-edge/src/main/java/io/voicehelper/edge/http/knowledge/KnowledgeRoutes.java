@@ -421,7 +421,7 @@ public final class KnowledgeRoutes extends AllDirectives {
           return Done.getInstance();
         });
       }
-      if ("metadata".equals(part.getName()) && part.getFilename().isEmpty()) {
+      if ("metadata".equals(part.getName())) { // a field, or a JSON file (curl -F metadata=@meta.json)
         if (metadataSeen) throw ProblemException.badRequest("invalid-metadata", "Send one 'metadata' part only.");
         metadataSeen = true;
         metadataLate = fileTaken;
