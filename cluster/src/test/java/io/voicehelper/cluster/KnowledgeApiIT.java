@@ -7,11 +7,13 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import io.voicehelper.cluster.NodeTestSupport.Response;
+import io.voicehelper.entities.knowledge.DocumentRef;
 import java.net.URI;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.time.Duration;
+import java.util.Map;
 import java.util.UUID;
 import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.junit.jupiter.api.AfterAll;
@@ -283,6 +285,12 @@ class KnowledgeApiIT {
         {"{\"query\":\"x\",\"collections\":\"all\"}", "invalid-collections"},
         {"{\"query\":\"x\",\"collections\":[\"../etc\"]}", "invalid-collections"},
         {"{\"query\":\"x\",\"topk\":3}", "unknown-member"},
+        {"{\"query\":\"x\",\"version\":2}", "invalid-version"},
+        {"{\"query\":\"x\",\"documentId\":\"doc-1\",\"version\":0}", "invalid-version"},
+        {"{\"query\":\"x\",\"metadata\":[\"region\"]}", "invalid-metadata"},
+        {"{\"query\":\"x\",\"metadata\":{\"region\":1}}", "invalid-metadata"},
+        {"{\"query\":\"x\",\"metadata\":{\"Region\":\"eu\"}}", "invalid-metadata"},
+        {"{\"query\":\"x\",\"metadata\":{\"note\":\"" + "x".repeat(257) + "\"}}", "invalid-metadata"},
     };
     for (String[] c : cases) {
       Response r = NodeTestSupport.send("POST", search, c[0], token, "application/json");
@@ -303,5 +311,53 @@ class KnowledgeApiIT {
     assertTrue(unknown.body().get("detail").asText().contains("col-nope"), unknown.raw().body());
     assertEquals(401, NodeTestSupport.send("POST", search, "{\"query\":\"x\"}", null, "application/json").status());
     assertEquals(405, NodeTestSupport.send("GET", search, null, token, "application/json").status());
+  }
+
+  @Test
+  void metadataGivenAtUploadBelongsToTheVersionAndFiltersSearchesAsDoesTheVersion() throws Exception {
+    String token = signUp();
+    String id = Eventually.ok(() -> NodeTestSupport.send("POST", api + "/collections", "{\"name\":\"Regions\"}",
+        token, "application/json")).body().get("id").asText();
+    String documents = api + "/collections/" + id + "/documents";
+    byte[] eu = "# Returns\n\nCameras bought in Europe can be returned within 30 days.\n".getBytes(StandardCharsets.UTF_8);
+    byte[] us = "# Returns\n\nCameras bought in America can be returned within 60 days.\n".getBytes(StandardCharsets.UTF_8);
+    Response euUpload = NodeTestSupport.upload(documents, token, "eu.md", eu, false,
+        Map.of("metadata", "{\"region\":\"eu\",\"product.line\":\"camera\"}"), Map.of());
+    assertEquals(202, euUpload.status(), euUpload.raw().body());
+    assertEquals("eu", euUpload.body().get("metadata").get("region").asText());
+    String euDocument = euUpload.body().get("id").asText();
+    NodeTestSupport.upload(documents, token, "us.md", us, false, Map.of("metadata", "{\"region\":\"us\"}"), Map.of());
+    JsonNode ready = awaitDocument(documents + "/" + euDocument, token, "READY", 1);
+    assertEquals("camera", ready.get("versions").get(0).get("metadata").get("product.line").asText(), ready.toString());
+    awaitDocument(documents + "/" + DocumentRef.documentIdForName(id, "us.md"), token, "READY", 1);
+
+    String search = api + "/retrieval/search";
+    Response onlyEu = NodeTestSupport.send("POST", search, "{\"query\":\"cameras returned days\",\"collections\":[\""
+        + id + "\"],\"metadata\":{\"region\":\"eu\",\"product.line\":\"camera\"}}", token, "application/json");
+    assertEquals(200, onlyEu.status(), onlyEu.raw().body());
+    assertTrue(onlyEu.body().get("results").size() >= 1, onlyEu.raw().body());
+    for (JsonNode passage : onlyEu.body().get("results")) {
+      assertEquals(euDocument, passage.get("documentId").asText(), onlyEu.raw().body());
+      assertEquals("eu", passage.get("metadata").get("region").asText());
+    }
+    assertEquals(0, NodeTestSupport.send("POST", search, "{\"query\":\"cameras returned days\",\"metadata\":"
+        + "{\"region\":\"eu\",\"product.line\":\"phone\"}}", token, "application/json").body().get("results").size());
+    assertTrue(NodeTestSupport.send("POST", search, "{\"query\":\"cameras returned days\",\"documentId\":\""
+        + euDocument + "\",\"version\":1}", token, "application/json").body().get("results").size() >= 1);
+    // Only the published version is in the index: another version finds nothing.
+    assertEquals(0, NodeTestSupport.send("POST", search, "{\"query\":\"cameras returned days\",\"documentId\":\""
+        + euDocument + "\",\"version\":2}", token, "application/json").body().get("results").size());
+
+    Response badMetadata = NodeTestSupport.upload(documents, token, "bad.md", eu, false,
+        Map.of("metadata", "{\"Region\":\"eu\"}"), Map.of());
+    assertEquals(400, badMetadata.status(), badMetadata.raw().body());
+    assertTrue(badMetadata.body().get("type").asText().endsWith("invalid-metadata"), badMetadata.raw().body());
+    assertEquals(404, NodeTestSupport.send("GET", documents + "/" + DocumentRef.documentIdForName(id, "bad.md"), null,
+        token, "application/json").status(), "nothing was numbered");
+    Response late = NodeTestSupport.upload(documents, token, "late.md", eu, false, Map.of(),
+        Map.of("metadata", "{\"region\":\"eu\"}"));
+    assertEquals(400, late.status(), late.raw().body());
+    assertTrue(late.body().get("type").asText().endsWith("metadata-after-file"), late.raw().body());
+    awaitDocument(documents + "/" + DocumentRef.documentIdForName(id, "late.md"), token, "FAILED", 0);
   }
 }

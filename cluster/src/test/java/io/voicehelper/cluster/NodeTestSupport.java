@@ -18,6 +18,7 @@ import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.TimeUnit;
@@ -227,14 +228,21 @@ final class NodeTestSupport {
    */
   static Response upload(String url, String token, String fileName, byte[] content, boolean chunked)
       throws Exception {
+    return upload(url, token, fileName, content, chunked, Map.of("note", "ignored"), Map.of());
+  }
+
+  /** As above, with text parts {@code before} and {@code after} the file (e.g. {@code metadata}). */
+  static Response upload(String url, String token, String fileName, byte[] content, boolean chunked,
+      Map<String, String> before, Map<String, String> after) throws Exception {
     String boundary = "----vh" + java.util.UUID.randomUUID();
     java.io.ByteArrayOutputStream body = new java.io.ByteArrayOutputStream();
-    body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"note\"\r\n\r\nignored\r\n")
-        .getBytes(StandardCharsets.UTF_8));
+    for (Map.Entry<String, String> part : before.entrySet()) body.write(textPart(boundary, part));
     body.write(("--" + boundary + "\r\nContent-Disposition: form-data; name=\"file\"; filename=\"" + fileName
         + "\"\r\nContent-Type: application/octet-stream\r\n\r\n").getBytes(StandardCharsets.UTF_8));
     body.write(content);
-    body.write(("\r\n--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
+    body.write("\r\n".getBytes(StandardCharsets.UTF_8));
+    for (Map.Entry<String, String> part : after.entrySet()) body.write(textPart(boundary, part));
+    body.write(("--" + boundary + "--\r\n").getBytes(StandardCharsets.UTF_8));
     HttpRequest.Builder request = HttpRequest.newBuilder(URI.create(url))
         .timeout(Duration.ofSeconds(60))
         .header("Content-Type", "multipart/form-data; boundary=" + boundary)
@@ -245,6 +253,11 @@ final class NodeTestSupport {
     HttpResponse<String> response = HTTP.send((token == null ? authorized(request) : request).build(),
         HttpResponse.BodyHandlers.ofString());
     return new Response(response.statusCode(), parse(response.body()), response);
+  }
+
+  private static byte[] textPart(String boundary, Map.Entry<String, String> part) {
+    return ("--" + boundary + "\r\nContent-Disposition: form-data; name=\"" + part.getKey() + "\"\r\n\r\n"
+        + part.getValue() + "\r\n").getBytes(StandardCharsets.UTF_8);
   }
 
   private static JsonNode parse(String body) throws IOException {

@@ -1,6 +1,7 @@
 package io.voicehelper.entities.knowledge;
 
 import java.util.List;
+import java.util.Map;
 
 /**
  * A passage of one version of a document, as stored in the durable chunk table and in the search indexes.
@@ -13,13 +14,22 @@ import java.util.List;
  * @param headingPath the headings above the chunk, outermost first (empty when the document has none)
  * @param text the chunk's text
  * @param tokens the chunk's size in tokens as the chunker counted them
+ * @param metadata the user metadata of the chunk's document version (see {@link DocumentMetadata}), sorted by key
  */
 public record Chunk(
     String chunkId, DocumentRef document, int version, int position, List<String> headingPath, String text,
-    int tokens) {
+    int tokens, Map<String, String> metadata) {
 
   public Chunk {
     headingPath = List.copyOf(headingPath);
+    metadata = DocumentMetadata.of(metadata);
+  }
+
+  /** A chunk of a version without metadata. */
+  public Chunk(
+      String chunkId, DocumentRef document, int version, int position, List<String> headingPath, String text,
+      int tokens) {
+    this(chunkId, document, version, position, headingPath, text, tokens, Map.of());
   }
 
   /**

@@ -145,10 +145,22 @@ public final class DocumentEntity
    * @param name the document's display name (that of the latest upload is shown)
    * @param fileName the uploaded file's name, kept with the version
    * @param uploadedBy who uploaded it (user id)
+   * @param metadata the version's user metadata ({@link DocumentMetadata}'s limits, else {@code INVALID})
    */
   public record BeginUpload(
-      String name, String fileName, String uploadedBy, ActorRef<StatusReply<UploadTicket>> replyTo)
-      implements Command {}
+      String name, String fileName, String uploadedBy, Map<String, String> metadata,
+      ActorRef<StatusReply<UploadTicket>> replyTo)
+      implements Command {
+
+    public BeginUpload {
+      metadata = metadata == null ? Map.of() : metadata; // checked, not copied: a bad key is refused, not lost
+    }
+
+    /** A version without metadata. */
+    public BeginUpload(String name, String fileName, String uploadedBy, ActorRef<StatusReply<UploadTicket>> replyTo) {
+      this(name, fileName, uploadedBy, Map.of(), replyTo);
+    }
+  }
 
   /**
    * The version's original is stored: starts indexing it and answers with the document. Repeating it with the same
@@ -247,7 +259,8 @@ public final class DocumentEntity
    * One version as clients see it. {@code size}, {@code sha256} are set once the upload completed,
    * {@code contentType} and {@code chunks} once indexed; {@code failure} is the reason of the last failed run (also
    * for a restore or re-index that failed and left the version as it was); {@code supersededAt} is set while
-   * superseded; {@code chunksPurged} means a restore has to index the original again.
+   * superseded; {@code chunksPurged} means a restore has to index the original again; {@code metadata} is the user
+   * metadata given with the upload.
    */
   public record VersionView(
       int version,
@@ -262,7 +275,8 @@ public final class DocumentEntity
       VersionState state,
       String failure,
       Instant supersededAt,
-      boolean chunksPurged)
+      boolean chunksPurged,
+      Map<String, String> metadata)
       implements CborSerializable {}
 
   /** Where a version is in its life. */
@@ -284,9 +298,16 @@ public final class DocumentEntity
 
   public sealed interface Event extends CborSerializable {}
 
+  /** {@code metadata} is absent from events written before metadata existed: it reads as empty. */
   public record UploadStarted(
-      int version, String name, String fileName, String objectKey, String uploadedBy, Instant at)
-      implements Event {}
+      int version, String name, String fileName, String objectKey, String uploadedBy, Instant at,
+      Map<String, String> metadata)
+      implements Event {
+
+    public UploadStarted {
+      metadata = DocumentMetadata.of(metadata);
+    }
+  }
 
   public record UploadCompleted(int version, long size, String sha256, Instant at) implements Event {}
 
@@ -338,7 +359,8 @@ public final class DocumentEntity
 
   /**
    * One version. {@code republish}: its compensation must publish the document's published version again, because
-   * its own publishing had started.
+   * its own publishing had started. {@code metadata}: the upload's, fixed for the version's life (absent from
+   * snapshots taken before metadata existed: empty).
    */
   public record Version(
       int number,
@@ -356,32 +378,37 @@ public final class DocumentEntity
       boolean chunksPurged,
       Step pending,
       RunKind run,
-      boolean republish)
+      boolean republish,
+      Map<String, String> metadata)
       implements CborSerializable {
+
+    public Version {
+      metadata = DocumentMetadata.of(metadata);
+    }
 
     static Version uploading(UploadStarted e) {
       return new Version(e.version(), e.fileName(), e.objectKey(), e.uploadedBy(), e.at(), 0, null, null, 0,
-          VersionState.UPLOADING, null, null, false, Step.NONE, RunKind.UPLOAD, false);
+          VersionState.UPLOADING, null, null, false, Step.NONE, RunKind.UPLOAD, false, e.metadata());
     }
 
     Version uploaded(UploadCompleted e) {
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, e.size(), e.sha256(), contentType,
-          chunks, VersionState.PROCESSING, null, supersededAt, chunksPurged, Step.INDEX, RunKind.UPLOAD, false);
+          chunks, VersionState.PROCESSING, null, supersededAt, chunksPurged, Step.INDEX, RunKind.UPLOAD, false, metadata);
     }
 
     Version indexed(Indexed e) {
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, e.contentType(),
-          e.chunks(), state, failure, supersededAt, false, Step.PUBLISH, run, false);
+          e.chunks(), state, failure, supersededAt, false, Step.PUBLISH, run, false, metadata);
     }
 
     Version published() {
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
-          VersionState.READY, null, null, false, Step.NONE, run, false);
+          VersionState.READY, null, null, false, Step.NONE, run, false, metadata);
     }
 
     Version superseded(Instant at) {
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
-          VersionState.SUPERSEDED, failure, at, chunksPurged, pending, run, republish);
+          VersionState.SUPERSEDED, failure, at, chunksPurged, pending, run, republish, metadata);
     }
 
     /** A failed upload is failed; a failed restore leaves the version superseded, a failed re-index published. */
@@ -392,29 +419,29 @@ public final class DocumentEntity
         case REINDEX -> VersionState.READY;
       };
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
-          after, reason, supersededAt, chunksPurged, Step.COMPENSATE, run, pending == Step.PUBLISH);
+          after, reason, supersededAt, chunksPurged, Step.COMPENSATE, run, pending == Step.PUBLISH, metadata);
     }
 
     Version compensated() {
       boolean purged = chunksPurged || run == RunKind.UPLOAD || run == RunKind.RESTORE_REINDEX;
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
-          state, failure, supersededAt, purged, Step.NONE, run, false);
+          state, failure, supersededAt, purged, Step.NONE, run, false, metadata);
     }
 
     Version restoring(boolean reindex) {
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
           VersionState.PROCESSING, null, supersededAt, chunksPurged, reindex ? Step.INDEX : Step.PUBLISH,
-          reindex ? RunKind.RESTORE_REINDEX : RunKind.RESTORE, false);
+          reindex ? RunKind.RESTORE_REINDEX : RunKind.RESTORE, false, metadata);
     }
 
     Version reindexing() {
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
-          state, null, supersededAt, chunksPurged, Step.INDEX, RunKind.REINDEX, false);
+          state, null, supersededAt, chunksPurged, Step.INDEX, RunKind.REINDEX, false, metadata);
     }
 
     Version chunksGone() {
       return new Version(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
-          state, failure, supersededAt, true, pending, run, republish);
+          state, failure, supersededAt, true, pending, run, republish, metadata);
     }
 
     /** Indexing or publishing: the one run a document has at a time. */
@@ -429,7 +456,7 @@ public final class DocumentEntity
 
     VersionView view() {
       return new VersionView(number, fileName, objectKey, uploadedBy, createdAt, size, sha256, contentType, chunks,
-          state, failure, supersededAt, chunksPurged);
+          state, failure, supersededAt, chunksPurged, metadata);
     }
   }
 
@@ -639,6 +666,8 @@ public final class DocumentEntity
       return Effect().reply(cmd.replyTo(),
           DocumentRejection.INVALID.reply("name, file name and uploader are required"));
     }
+    Optional<String> badMetadata = DocumentMetadata.problem(cmd.metadata());
+    if (badMetadata.isPresent()) return Effect().reply(cmd.replyTo(), DocumentRejection.INVALID.reply(badMetadata.get()));
     if (state.purgePending()) {
       return Effect().reply(cmd.replyTo(),
           DocumentRejection.DELETING.reply("the deleted document is still being purged; try again shortly"));
@@ -646,7 +675,8 @@ public final class DocumentEntity
     int number = state.lastVersion() + 1;
     String key = objectKey(ref, number);
     return Effect()
-        .persist(new UploadStarted(number, cmd.name().strip(), cmd.fileName(), key, cmd.uploadedBy(), clock.instant()))
+        .persist(new UploadStarted(number, cmd.name().strip(), cmd.fileName(), key, cmd.uploadedBy(), clock.instant(),
+            cmd.metadata()))
         .thenRun(this::resume)
         .thenReply(cmd.replyTo(), s -> StatusReply.success(new UploadTicket(ref, number, key)));
   }
@@ -826,7 +856,7 @@ public final class DocumentEntity
     progress = new JobProgress(n, 0, 0);
     DocumentPipeline.Run run;
     try {
-      run = pipeline.index(new DocumentPipeline.Job(ref, n, v.objectKey(), v.fileName()),
+      run = pipeline.index(new DocumentPipeline.Job(ref, n, v.objectKey(), v.fileName(), v.metadata()),
           (done, total) -> self.tell(new IndexProgress(token, n, done, total)));
     } catch (RuntimeException e) {
       run = failedRun(e);

@@ -1,5 +1,6 @@
 package io.voicehelper.entities.knowledge;
 
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -8,8 +9,21 @@ import java.util.concurrent.CompletionStage;
  */
 public interface DocumentPipeline {
 
-  /** One version of one document to index: its original file is under {@code objectKey} in the object store. */
-  record Job(DocumentRef document, int version, String objectKey, String fileName) {}
+  /**
+   * One version of one document to index: its original file is under {@code objectKey} in the object store, and
+   * every chunk cut from it carries the version's {@code metadata}.
+   */
+  record Job(DocumentRef document, int version, String objectKey, String fileName, Map<String, String> metadata) {
+
+    public Job {
+      metadata = DocumentMetadata.of(metadata);
+    }
+
+    /** A version without metadata. */
+    public Job(DocumentRef document, int version, String objectKey, String fileName) {
+      this(document, version, objectKey, fileName, Map.of());
+    }
+  }
 
   /** What indexing found. */
   record Indexed(String contentType, int chunks, long characters) {}

@@ -24,6 +24,7 @@ import io.voicehelper.entities.knowledge.DocumentEntity.VersionState;
 import io.voicehelper.entities.knowledge.DocumentEntity.VersionView;
 import java.time.Duration;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -174,6 +175,57 @@ class DocumentEntityTest {
     // Retrying the completion answers the same way; nothing runs again.
     assertTrue(complete(kit, 1).isSuccess());
     assertEquals(1, pipeline.calls(INDEX).size());
+  }
+
+  @Test
+  void eachVersionKeepsItsOwnMetadataThroughARestartAndHandsItToIndexing() {
+    var kit = started(settings());
+    pipeline.autoSucceed(INDEX, PUBLISH);
+    var first = kit.<StatusReply<UploadTicket>>runCommand(r -> new DocumentEntity.BeginUpload("Refund policy",
+        "refunds.pdf", "user-1", Map.of("region", "eu", "lang", "zh-cn"), r));
+    assertTrue(first.reply().isSuccess());
+    assertTrue(complete(kit, 1).isSuccess());
+    await(kit, v -> assertEquals(1, v.publishedVersion()));
+    var second = kit.<StatusReply<UploadTicket>>runCommand(r -> new DocumentEntity.BeginUpload("Refund policy",
+        "refunds.pdf", "user-1", Map.of("region", "us"), r));
+    assertTrue(second.reply().isSuccess());
+    assertTrue(complete(kit, 2).isSuccess());
+    await(kit, v -> assertEquals(2, v.publishedVersion()));
+
+    kit.restart(); // recovers from a snapshot and the events after it: metadata survives serialization
+    DocumentView view = view(kit);
+    assertEquals(Map.of("region", "eu", "lang", "zh-cn"), version(view, 1).metadata());
+    assertEquals(List.of("lang", "region"), List.copyOf(version(view, 1).metadata().keySet()), "sorted by key");
+    assertEquals(Map.of("region", "us"), version(view, 2).metadata());
+    assertEquals(Map.of("region", "eu", "lang", "zh-cn"), pipeline.jobs.get(0).metadata());
+    assertEquals(Map.of("region", "us"), pipeline.jobs.get(1).metadata());
+  }
+
+  @Test
+  void metadataOutsideTheLimitsIsRefusedAndNothingIsNumbered() {
+    var kit = started(settings());
+    var badKey = kit.<StatusReply<UploadTicket>>runCommand(r -> new DocumentEntity.BeginUpload("Refund policy",
+        "refunds.pdf", "user-1", Map.of("Region", "eu"), r));
+    assertTrue(badKey.reply().isError());
+    assertEquals(Optional.of(DocumentRejection.INVALID), DocumentRejection.of(badKey.reply().getError()));
+    var longValue = kit.<StatusReply<UploadTicket>>runCommand(r -> new DocumentEntity.BeginUpload("Refund policy",
+        "refunds.pdf", "user-1", Map.of("note", "x".repeat(257)), r));
+    assertTrue(longValue.reply().isError());
+    assertTrue(journal().isEmpty());
+  }
+
+  @Test
+  void anUploadStartedWrittenBeforeMetadataExistedReadsWithEmptyMetadata() throws Exception {
+    var cbor = org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider.get(testKit.system())
+        .getOrCreate("jackson-cbor", Optional.empty());
+    var old = cbor.createObjectNode().put("version", 1).put("name", "Guide").put("fileName", "guide.pdf")
+        .put("objectKey", "acme/manuals/doc/v1/original").put("uploadedBy", "u1").put("at", "2026-01-01T00:00:00Z");
+    var event = cbor.readValue(cbor.writeValueAsBytes(old), DocumentEntity.UploadStarted.class);
+    assertEquals("guide.pdf", event.fileName());
+    assertEquals(Map.of(), event.metadata());
+    var version = cbor.createObjectNode().put("number", 1).put("fileName", "guide.pdf")
+        .put("state", "READY").put("pending", "NONE").put("run", "UPLOAD");
+    assertEquals(Map.of(), cbor.readValue(cbor.writeValueAsBytes(version), DocumentEntity.Version.class).metadata());
   }
 
   @Test

@@ -122,6 +122,9 @@ public final class ScriptedDocumentPipeline implements DocumentPipeline {
     }
   }
 
+  /** Every indexing job asked for, oldest first. */
+  public final List<Job> jobs = new CopyOnWriteArrayList<>();
+
   /** The calls waiting for the test. */
   public List<Call> waiting() {
     synchronized (waiting) {
@@ -162,6 +165,7 @@ public final class ScriptedDocumentPipeline implements DocumentPipeline {
 
   @Override
   public Run index(Job job, Progress progress) {
+    jobs.add(job);
     return record(Step.INDEX, job.document(), job.version(), job.objectKey(), progress);
   }
 

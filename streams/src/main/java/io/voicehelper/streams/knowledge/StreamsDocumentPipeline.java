@@ -201,7 +201,8 @@ public final class StreamsDocumentPipeline implements DocumentPipeline {
     AtomicInteger done = new AtomicInteger();
     return Source.from(cut.drafts())
         .map(draft -> new Chunk(Chunk.idFor(job.document(), job.version(), draft.position(), draft.text()),
-            job.document(), job.version(), draft.position(), draft.headingPath(), draft.text(), draft.tokens()))
+            job.document(), job.version(), draft.position(), draft.headingPath(), draft.text(), draft.tokens(),
+            job.metadata()))
         .grouped(settings.embeddingBatchSize())
         .mapAsync(settings.embeddingParallelism(), this::embed)
         .mapAsync(settings.storeWriteParallelism(), this::store)

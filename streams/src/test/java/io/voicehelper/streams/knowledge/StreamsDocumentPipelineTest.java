@@ -36,6 +36,9 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
@@ -153,6 +156,22 @@ class StreamsDocumentPipelineTest {
     assertEquals(List.of("0/10", "3/10", "6/10", "9/10", "10/10"), progress);
     assertTrue(index.all().isEmpty(), "nothing is retrievable before publishing");
     assertEquals(1, parser.parses.get());
+  }
+
+  @Test
+  void everyChunkOfAVersionCarriesItsMetadataIntoTheTableAndTheIndex() throws Exception {
+    StreamsDocumentPipeline pipeline = pipeline(4, 2, 2, 100);
+    Job plain = upload(DOC, 1, lines("voucher", 6));
+    Map<String, String> metadata = Map.of("region", "eu", "product", "camera");
+    Job job = new Job(plain.document(), plain.version(), plain.objectKey(), plain.fileName(), metadata);
+    await(pipeline.index(job, recordProgress()).result());
+    assertEquals(List.of(metadata), chunks.chunksOf(DOC, 1).stream().map(c -> c.chunk().metadata()).distinct()
+        .toList());
+    await(pipeline.publish(DOC, 1));
+    SearchFilter eu = new SearchFilter("acme", Set.of(), Optional.empty(), Optional.empty(), Map.of("region", "eu"));
+    assertEquals(6, await(index.searchKeyword(eu, "voucher", 50)).size());
+    SearchFilter us = new SearchFilter("acme", Set.of(), Optional.empty(), Optional.empty(), Map.of("region", "us"));
+    assertEquals(List.of(), await(index.searchKeyword(us, "voucher", 50)));
   }
 
   @Test

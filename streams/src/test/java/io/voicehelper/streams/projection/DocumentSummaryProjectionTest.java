@@ -67,7 +67,7 @@ class DocumentSummaryProjectionTest {
 
   private void uploadAndIndex(DocumentRef document, int version) throws Exception {
     apply(document, new DocumentEntity.UploadStarted(version, "Guide", "guide.pdf",
-        DocumentEntity.objectKey(document, version), "u1", NOW));
+        DocumentEntity.objectKey(document, version), "u1", NOW, java.util.Map.of()));
     apply(document, new DocumentEntity.UploadCompleted(version, 1234, "ab".repeat(32), NOW));
     apply(document, new DocumentEntity.Indexed(version, "application/pdf", 7));
   }

@@ -17,6 +17,7 @@ import io.voicehelper.streams.knowledge.testing.InMemoryKnowledgeIndex;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -71,6 +72,26 @@ class CachingRetrieverTest {
     generations.changed("t1", "faq");
     assertFalse(get(cache.retrieve(faq)).cached());
     assertEquals(2, retriever.calls.get());
+  }
+
+  @Test
+  void searchesThatDifferOnlyInVersionOrMetadataAreCachedApart() throws Exception {
+    CountingRetriever retriever = new CountingRetriever();
+    CachingRetriever cache = new CachingRetriever(retriever, generations, 100, Duration.ofMinutes(10));
+    List<SearchFilter> filters = List.of(
+        new SearchFilter("t1", Set.of(), Optional.of("doc"), Optional.empty(), Map.of()),
+        new SearchFilter("t1", Set.of(), Optional.of("doc"), Optional.of(1), Map.of()),
+        new SearchFilter("t1", Set.of(), Optional.of("doc"), Optional.of(2), Map.of()),
+        new SearchFilter("t1", Set.of(), Optional.of("doc"), Optional.empty(), Map.of("region", "eu")),
+        new SearchFilter("t1", Set.of(), Optional.of("doc"), Optional.empty(), Map.of("region", "us")));
+    for (SearchFilter filter : filters) {
+      assertFalse(get(cache.retrieve(new RetrievalQuery(filter, "退货", 50, 5, Optional.empty()))).cached(),
+          filter.toString());
+    }
+    assertEquals(filters.size(), retriever.calls.get());
+    SearchFilter again = new SearchFilter("t1", Set.of(), Optional.of("doc"), Optional.empty(),
+        new java.util.HashMap<>(Map.of("region", "us")));
+    assertTrue(get(cache.retrieve(new RetrievalQuery(again, "退货", 50, 5, Optional.empty()))).cached());
   }
 
   @Test

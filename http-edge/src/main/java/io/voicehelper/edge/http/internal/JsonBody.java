@@ -1,6 +1,10 @@
 package io.voicehelper.edge.http.internal;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import io.voicehelper.entities.knowledge.DocumentMetadata;
+import java.util.Iterator;
+import java.util.LinkedHashMap;
+import java.util.Map;
 import java.time.Duration;
 import java.util.OptionalLong;
 import java.util.concurrent.CompletionStage;
@@ -77,5 +81,33 @@ public final class JsonBody {
     if (value == null || value.isNull()) return null;
     if (!value.isTextual()) throw ProblemException.badRequest("invalid-" + member, "'" + member + "' must be a string.");
     return value.textValue();
+  }
+
+  /**
+   * Document metadata: a JSON object of strings within {@link DocumentMetadata}'s limits; empty for {@code null} or
+   * absent. Anything else is a 400 {@code invalid-metadata} that says what is wrong.
+   */
+  public static Map<String, String> metadata(JsonNode value) {
+    if (value == null || value.isNull()) return Map.of();
+    if (!value.isObject()) {
+      throw ProblemException.badRequest("invalid-metadata", "'metadata' must be a JSON object of strings.");
+    }
+    Map<String, String> metadata = new LinkedHashMap<>();
+    for (Iterator<Map.Entry<String, JsonNode>> pairs = value.fields(); pairs.hasNext(); ) {
+      Map.Entry<String, JsonNode> pair = pairs.next();
+      if (!pair.getValue().isTextual()) {
+        throw ProblemException.badRequest("invalid-metadata",
+            "'metadata' must be a JSON object of strings; the value of '" + clip(pair.getKey()) + "' is not one.");
+      }
+      metadata.put(pair.getKey(), pair.getValue().textValue());
+    }
+    DocumentMetadata.problem(metadata).ifPresent(problem -> {
+      throw ProblemException.badRequest("invalid-metadata", "Invalid 'metadata': " + problem + ".");
+    });
+    return metadata;
+  }
+
+  private static String clip(String text) {
+    return text.length() > 64 ? text.substring(0, 64) + "…" : text;
   }
 }

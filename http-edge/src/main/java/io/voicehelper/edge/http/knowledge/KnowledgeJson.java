@@ -2,6 +2,7 @@ package io.voicehelper.edge.http.knowledge;
 
 import java.time.Instant;
 import java.util.List;
+import java.util.Map;
 
 /** The JSON bodies of the knowledge API (docs/knowledge-api.md). */
 final class KnowledgeJson {
@@ -12,7 +13,7 @@ final class KnowledgeJson {
 
   record CollectionList(List<CollectionItem> collections) {}
 
-  record UploadAccepted(String id, String name, int version, String state) {}
+  record UploadAccepted(String id, String name, int version, String state, Map<String, String> metadata) {}
 
   record DocumentItem(
       String id, String name, String state, int latestVersion, int publishedVersion, int chunks, long sizeBytes,
@@ -24,7 +25,8 @@ final class KnowledgeJson {
 
   record VersionItem(
       int version, String fileName, String state, String contentType, long sizeBytes, String sha256, int chunks,
-      Instant createdAt, Instant supersededAt, String failureReason, String uploadedBy) {}
+      Instant createdAt, Instant supersededAt, String failureReason, String uploadedBy,
+      Map<String, String> metadata) {}
 
   record DocumentDetail(
       String id, String collectionId, String name, String state, int publishedVersion, Progress progress,

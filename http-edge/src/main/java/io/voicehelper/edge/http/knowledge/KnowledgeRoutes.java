@@ -24,6 +24,7 @@ import java.time.Clock;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -77,6 +78,8 @@ public final class KnowledgeRoutes extends AllDirectives {
   private static final int MAX_LIST = 1000;
   /** Documents asked at once when a request acts on a whole collection. */
   private static final int FAN_OUT = 4;
+  /** Largest {@code metadata} part: room for every pair at its limits, JSON-escaped. */
+  private static final long MAX_METADATA_BYTES = 64 * 1024;
 
   private final ActorSystem<?> system;
   private final ClusterSharding sharding;
@@ -313,7 +316,8 @@ public final class KnowledgeRoutes extends AllDirectives {
     List<KnowledgeJson.VersionItem> versions = new ArrayList<>(view.versions().size());
     for (VersionView v : view.versions()) {
       versions.add(new KnowledgeJson.VersionItem(v.version(), v.fileName(), v.state().name(), v.contentType(),
-          v.size(), v.sha256(), v.chunks(), v.createdAt(), v.supersededAt(), v.failure(), v.uploadedBy()));
+          v.size(), v.sha256(), v.chunks(), v.createdAt(), v.supersededAt(), v.failure(), v.uploadedBy(),
+          v.metadata()));
     }
     KnowledgeJson.Progress progress = view.progress()
         .map(p -> new KnowledgeJson.Progress(p.done(), p.total())).orElse(null);
@@ -347,7 +351,9 @@ public final class KnowledgeRoutes extends AllDirectives {
 
   /**
    * Stores the request's first part named {@code file} as a new version: of the document named like the file in the
-   * collection, or of {@code documentId}. Other parts, and further {@code file} parts, are read and ignored.
+   * collection, or of {@code documentId}, with the user metadata of a {@code metadata} part (a JSON object of
+   * strings) before it. Other parts, and further {@code file} parts, are read and ignored. The file streams on as it
+   * arrives, so metadata after it comes too late: the stored version is failed and the request refused (400).
    */
   private Route upload(Principal principal, KnowledgeCatalog.Collection collection, Optional<String> documentId) {
     long maxRequest = settings.maxUploadBytes() + MULTIPART_OVERHEAD;
@@ -364,16 +370,14 @@ public final class KnowledgeRoutes extends AllDirectives {
                 + " with the file in a part named 'file', not " + type.mainType() + "/" + type.subType() + ".");
           }
           return entity(Unmarshaller.entityToMultipartFormData(), form -> {
-            java.util.concurrent.atomic.AtomicBoolean taken = new java.util.concurrent.atomic.AtomicBoolean();
+            UploadForm upload = new UploadForm();
             CompletionStage<List<DocumentUploads.Uploaded>> stored = form.getParts()
-                .mapAsync(1, part -> isFile(part) && taken.compareAndSet(false, true)
-                    ? store(principal, collection, documentId, part).thenApply(Optional::of)
-                    : part.getEntity().discardBytes(system).completionStage()
-                        .thenApply(done -> Optional.<DocumentUploads.Uploaded>empty()))
-                .filter(Optional::isPresent)
-                .map(Optional::get)
-                .runWith(Sink.seq(), system)
+                .mapAsync(1, part -> upload.take(part, () -> store(principal, collection, documentId, part,
+                    upload.metadata)))
+                .runWith(Sink.ignore(), system)
+                .thenCompose(done -> upload.finish())
                 .exceptionally(failure -> {
+                  upload.abandon();
                   throw uploadFailure(ProblemHandling.unwrap(failure), documentId.orElse(null));
                 });
             return onSuccess(stored, files -> {
@@ -385,7 +389,7 @@ public final class KnowledgeRoutes extends AllDirectives {
               VersionView version = first.view().versions().stream()
                   .filter(v -> v.version() == first.version()).findFirst().orElseThrow();
               return complete(json.response(202, new KnowledgeJson.UploadAccepted(first.document().documentId(),
-                      version.fileName(), first.version(), version.state().name()))
+                      version.fileName(), first.version(), version.state().name(), version.metadata()))
                   .addHeader(Location.create(BASE_PATH + "/" + collection.collectionId() + "/documents/"
                       + first.document().documentId())));
             });
@@ -397,12 +401,68 @@ public final class KnowledgeRoutes extends AllDirectives {
     return "file".equals(part.getName()) && part.getFilename().isPresent();
   }
 
-  private CompletionStage<DocumentUploads.Uploaded> store(Principal principal, KnowledgeCatalog.Collection collection,
-      Optional<String> documentId, Multipart.FormData.BodyPart part) {
+  /**
+   * The parts of one upload request as they stream past, one at a time: the {@code metadata} part read and checked,
+   * the first {@code file} part stored (not completed), everything else discarded.
+   */
+  private final class UploadForm {
+    private Map<String, String> metadata = Map.of();
+    private boolean metadataSeen;
+    private boolean metadataLate;
+    private DocumentUploads.Stored stored;
+    private boolean fileTaken;
+
+    CompletionStage<Done> take(Multipart.FormData.BodyPart part,
+        Supplier<CompletionStage<DocumentUploads.Stored>> storeFile) {
+      if (isFile(part) && !fileTaken) {
+        fileTaken = true;
+        return storeFile.get().thenApply(file -> {
+          stored = file;
+          return Done.getInstance();
+        });
+      }
+      if ("metadata".equals(part.getName())) { // a field, or a JSON file (curl -F metadata=@meta.json)
+        if (metadataSeen) throw ProblemException.badRequest("invalid-metadata", "Send one 'metadata' part only.");
+        metadataSeen = true;
+        metadataLate = fileTaken;
+        return part.getEntity().toStrict(edge.bodyReadTimeout().toMillis(), MAX_METADATA_BYTES, system)
+            .handle((strict, failure) -> {
+              if (failure != null) {
+                throw ProblemException.badRequest("invalid-metadata", "The 'metadata' part is longer than "
+                    + MAX_METADATA_BYTES + " bytes or did not arrive.");
+              }
+              if (!metadataLate) metadata = JsonBody.metadata(json.parse(strict.getData()));
+              return Done.getInstance();
+            });
+      }
+      return part.getEntity().discardBytes(system).completionStage();
+    }
+
+    /** Completes the stored version; none when the request had no file. */
+    CompletionStage<List<DocumentUploads.Uploaded>> finish() {
+      if (stored == null) return CompletableFuture.completedFuture(List.of());
+      if (metadataLate) {
+        return uploads.fail(stored.document(), stored.version(), "the metadata part came after the file")
+            .handle((view, ignored) -> {
+              throw ProblemException.badRequest("metadata-after-file", "The 'metadata' part must come before the"
+                  + " 'file' part: the file is stored as it arrives. Version " + stored.version() + " was failed.");
+            });
+      }
+      return uploads.complete(stored).thenApply(List::of);
+    }
+
+    /** The request failed after its file was stored: the version must not wait for its upload timeout. */
+    void abandon() {
+      if (stored != null && !metadataLate) uploads.fail(stored.document(), stored.version(), "the upload failed");
+    }
+  }
+
+  private CompletionStage<DocumentUploads.Stored> store(Principal principal, KnowledgeCatalog.Collection collection,
+      Optional<String> documentId, Multipart.FormData.BodyPart part, Map<String, String> metadata) {
     String fileName = fileName(part.getFilename().orElse(""));
     DocumentRef ref = new DocumentRef(collection.tenantId(), collection.collectionId(),
         documentId.orElseGet(() -> DocumentRef.documentIdForName(collection.collectionId(), fileName)));
-    return uploads.upload(ref, fileName, principal.subject(), part.getEntity().getDataBytes(),
+    return uploads.store(ref, fileName, principal.subject(), metadata, part.getEntity().getDataBytes(),
         settings.maxUploadBytes());
   }
 

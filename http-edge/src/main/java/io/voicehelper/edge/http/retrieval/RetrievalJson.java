@@ -2,6 +2,7 @@ package io.voicehelper.edge.http.retrieval;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.util.List;
+import java.util.Map;
 
 /** The JSON bodies of the retrieval API (docs/retrieval-api.md). */
 final class RetrievalJson {
@@ -13,7 +14,8 @@ final class RetrievalJson {
   record Scores(Double vector, Integer vectorRank, Double keyword, Integer keywordRank, double fused, Double rerank) {}
 
   record Passage(int rank, String chunkId, String collectionId, String documentId, String documentName, int version,
-      int position, List<String> headingPath, String text, double score, Scores scores) {}
+      int position, List<String> headingPath, Map<String, String> metadata, String text, double score,
+      Scores scores) {}
 
   record Timings(double embedMs, double vectorMs, double keywordMs, double rerankMs, double totalMs) {}
 

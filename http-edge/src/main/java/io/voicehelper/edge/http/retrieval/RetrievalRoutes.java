@@ -46,7 +46,8 @@ import org.apache.pekko.http.javadsl.server.Route;
 public final class RetrievalRoutes extends AllDirectives {
 
   private static final Set<String> MEMBERS =
-      Set.of("query", "collections", "documentId", "topK", "candidates", "fusion", "vectorWeight", "rrfK");
+      Set.of("query", "collections", "documentId", "version", "metadata", "topK", "candidates", "fusion",
+          "vectorWeight", "rrfK");
   /** Collections one query may name. */
   static final int MAX_COLLECTIONS = 100;
 
@@ -135,7 +136,13 @@ public final class RetrievalRoutes extends AllDirectives {
     int candidates = integer(request, "candidates", Math.max(settings.candidates(), topK), settings.maxCandidates());
     Optional<String> document = Optional.ofNullable(JsonBody.string(request, "documentId"));
     document.ifPresent(id -> requireId("documentId", id));
-    SearchFilter filter = new SearchFilter(tenant, collections(request), document);
+    Optional<Integer> version = request.hasNonNull("version")
+        ? Optional.of(integer(request, "version", 1, Integer.MAX_VALUE)) : Optional.empty();
+    if (version.isPresent() && document.isEmpty()) {
+      throw ProblemException.badRequest("invalid-version", "'version' needs 'documentId': a version is one document's.");
+    }
+    SearchFilter filter = new SearchFilter(tenant, collections(request), document, version,
+        JsonBody.metadata(request.get("metadata")));
     return new RetrievalQuery(filter, text.strip(), candidates, topK, fusion(request));
   }
 
@@ -217,7 +224,7 @@ public final class RetrievalRoutes extends AllDirectives {
       var chunk = p.chunk();
       passages.add(new RetrievalJson.Passage(++rank, chunk.chunkId(), chunk.document().collectionId(),
           chunk.document().documentId(), names.get(chunk.document()), chunk.version(), chunk.position(),
-          chunk.headingPath(), chunk.text(), p.score(),
+          chunk.headingPath(), chunk.metadata(), chunk.text(), p.score(),
           new RetrievalJson.Scores(
               p.vectorScore().isPresent() ? p.vectorScore().getAsDouble() : null,
               p.vectorRank().isPresent() ? p.vectorRank().getAsInt() : null,

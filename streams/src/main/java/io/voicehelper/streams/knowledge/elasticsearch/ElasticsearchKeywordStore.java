@@ -82,19 +82,24 @@ public final class ElasticsearchKeywordStore implements KeywordStore, AutoClosea
       @JsonProperty("position") int position,
       @JsonProperty("tokens") int tokens,
       @JsonProperty("heading_path") List<String> headingPath,
-      @JsonProperty("text") String text) {
+      @JsonProperty("text") String text,
+      @JsonProperty("metadata") Map<String, String> metadata) {
 
     static ChunkDocument of(Chunk chunk) {
       DocumentRef ref = chunk.document();
       return new ChunkDocument(chunk.chunkId(), ref.tenantId(), ref.collectionId(), ref.documentId(),
-          chunk.version(), chunk.position(), chunk.tokens(), chunk.headingPath(), chunk.text());
+          chunk.version(), chunk.position(), chunk.tokens(), chunk.headingPath(), chunk.text(), chunk.metadata());
     }
 
+    /** A document indexed before chunks had metadata has none. */
     Chunk chunk() {
       return new Chunk(chunkId, new DocumentRef(tenant, collection, document), version, position,
-          headingPath == null ? List.of() : headingPath, text, tokens);
+          headingPath == null ? List.of() : headingPath, text, tokens, metadata);
     }
   }
+
+  /** The chunk's document metadata, a {@code flattened} field: every key is an exact (keyword) sub-field. */
+  static final String METADATA = "metadata";
 
   private static final ObjectMapper ERRORS = new ObjectMapper();
 
@@ -190,6 +195,9 @@ public final class ElasticsearchKeywordStore implements KeywordStore, AutoClosea
       filters.add(Query.of(q -> q.terms(t -> t.field("collection").terms(v -> v.value(collections)))));
     }
     filter.documentId().ifPresent(document -> filters.add(term("document", document)));
+    filter.version().ifPresent(version -> filters.add(Query.of(q -> q.term(t -> t.field("version").value(version)))));
+    // A flattened field's keys are searched as its sub-fields: metadata.<key>.
+    filter.metadata().forEach((key, value) -> filters.add(term(METADATA + "." + key, value)));
     return call("search in " + index, () -> client.search(s -> s
             .index(index)
             .size(limit)
@@ -256,7 +264,11 @@ public final class ElasticsearchKeywordStore implements KeywordStore, AutoClosea
         });
   }
 
-  /** Creates the index with its mappings unless it exists; once per index and process. */
+  /**
+   * Creates the index with its mappings unless it exists, or adds the metadata field to one created before chunks
+   * had metadata (adding a field to a mapping is allowed; its old documents simply lack it); once per index and
+   * process.
+   */
   private CompletableFuture<Void> ensureIndex(String index) {
     CompletableFuture<Void> known = created.get(index);
     if (known != null) return known.exceptionallyCompose(failure -> ensureIndex(index));
@@ -264,7 +276,7 @@ public final class ElasticsearchKeywordStore implements KeywordStore, AutoClosea
     CompletableFuture<Void> winner = created.putIfAbsent(index, mine);
     if (winner != null) return winner;
     call("check of index " + index, () -> client.indices().exists(e -> e.index(index)))
-        .thenCompose(exists -> exists.value() ? CompletableFuture.<Void>completedFuture(null) : createIndex(index))
+        .thenCompose(exists -> exists.value() ? addMetadataField(index) : createIndex(index))
         .whenComplete((done, failure) -> {
           if (failure == null) {
             mine.complete(null);
@@ -293,12 +305,21 @@ public final class ElasticsearchKeywordStore implements KeywordStore, AutoClosea
                 .properties("tokens", p -> p.integer(i -> i.index(false)))
                 .properties("heading_path", p -> p.keyword(k -> k.index(false)))
                 .properties("text", p -> p.text(t -> t.analyzer(settings.analyzer())
-                    .searchAnalyzer(searchAnalyzer))))))
+                    .searchAnalyzer(searchAnalyzer)))
+                .properties(METADATA, p -> p.flattened(f -> f)))))
         .handle((response, failure) -> {
           if (failure != null && !alreadyExists(failure)) throw asCompletion(failure);
           if (failure == null) log.info("Created Elasticsearch index {} (analyzer {})", index, settings.analyzer());
           return null;
         });
+  }
+
+  /** Idempotent: a mapping that has the field already is left as it is. */
+  private CompletableFuture<Void> addMetadataField(String index) {
+    return call("mapping of the metadata field in " + index, () -> client.indices().putMapping(m -> m
+            .index(index)
+            .properties(METADATA, p -> p.flattened(f -> f))))
+        .thenApply(acknowledged -> null);
   }
 
   private Refresh refresh() {

@@ -17,6 +17,7 @@ import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.CompletableFuture;
@@ -29,8 +30,9 @@ import org.apache.pekko.stream.javadsl.Source;
 
 /**
  * {@link ChunkStore} on the journal database (tables {@code kb_chunks} and {@code kb_published} of Flyway's
- * {@code V4__knowledge_chunks.sql}, H2 or PostgreSQL). Every call runs on the given executor, a dispatcher for
- * blocking work. Embeddings are stored as little-endian float32 bytes.
+ * {@code V4__knowledge_chunks.sql}, with {@code V6__chunk_metadata.sql}'s metadata column; H2 or PostgreSQL). Every
+ * call runs on the given executor, a dispatcher for blocking work. Embeddings are stored as little-endian float32
+ * bytes; headings and metadata as JSON.
  *
  * <p>Streams are read in keyset pages of {@code pageSize} rows, each page one short query on the executor, fetched
  * only when downstream asks for more: a rebuild of any size holds at most a page or two in memory and no connection
@@ -43,23 +45,24 @@ public final class JdbcChunkStore implements ChunkStore {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+  private static final TypeReference<Map<String, String>> PAIRS = new TypeReference<>() {};
 
   private static final String COLUMNS = "c.tenant_id, c.collection_id, c.document_id, c.version, c.position,"
-      + " c.chunk_id, c.heading_path, c.text, c.tokens, c.embedding, c.dimension";
+      + " c.chunk_id, c.heading_path, c.text, c.tokens, c.embedding, c.dimension, c.metadata";
   private static final String ORDER = " ORDER BY c.tenant_id, c.collection_id, c.document_id, c.version, c.position,"
       + " c.chunk_id FETCH FIRST ? ROWS ONLY";
   private static final String AFTER =
       " AND (c.tenant_id, c.collection_id, c.document_id, c.version, c.position, c.chunk_id) > (?, ?, ?, ?, ?, ?)";
 
   private static final String H2_UPSERT_CHUNK = "MERGE INTO kb_chunks (tenant_id, collection_id, chunk_id,"
-      + " document_id, version, position, heading_path, text, tokens, embedding, dimension)"
-      + " KEY (tenant_id, collection_id, chunk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
+      + " document_id, version, position, heading_path, text, tokens, embedding, dimension, metadata)"
+      + " KEY (tenant_id, collection_id, chunk_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)";
   private static final String PG_UPSERT_CHUNK = "INSERT INTO kb_chunks (tenant_id, collection_id, chunk_id,"
-      + " document_id, version, position, heading_path, text, tokens, embedding, dimension)"
-      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, collection_id, chunk_id) DO UPDATE SET"
+      + " document_id, version, position, heading_path, text, tokens, embedding, dimension, metadata)"
+      + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (tenant_id, collection_id, chunk_id) DO UPDATE SET"
       + " document_id = EXCLUDED.document_id, version = EXCLUDED.version, position = EXCLUDED.position,"
       + " heading_path = EXCLUDED.heading_path, text = EXCLUDED.text, tokens = EXCLUDED.tokens,"
-      + " embedding = EXCLUDED.embedding, dimension = EXCLUDED.dimension";
+      + " embedding = EXCLUDED.embedding, dimension = EXCLUDED.dimension, metadata = EXCLUDED.metadata";
   private static final String H2_UPSERT_PUBLISHED = "MERGE INTO kb_published (tenant_id, collection_id,"
       + " document_id, version) KEY (tenant_id, collection_id, document_id) VALUES (?, ?, ?, ?)";
   private static final String PG_UPSERT_PUBLISHED = "INSERT INTO kb_published (tenant_id, collection_id,"
@@ -117,6 +120,7 @@ public final class JdbcChunkStore implements ChunkStore {
           upsert.setInt(9, chunk.tokens());
           upsert.setBytes(10, toBytes(embedded.vector()));
           upsert.setInt(11, embedded.vector().length);
+          upsert.setString(12, toJson(chunk.metadata()));
           upsert.addBatch();
         }
         upsert.executeBatch();
@@ -305,7 +309,8 @@ public final class JdbcChunkStore implements ChunkStore {
   private static EmbeddedChunk embeddedChunk(ResultSet rows) throws SQLException {
     DocumentRef document = new DocumentRef(rows.getString(1), rows.getString(2), rows.getString(3));
     Chunk chunk = new Chunk(rows.getString(6), document, rows.getInt(4), rows.getInt(5),
-        fromJson(rows.getString(7)), rows.getString(8), rows.getInt(9));
+        fromJson(rows.getString(7), STRINGS), rows.getString(8), rows.getInt(9),
+        fromJson(rows.getString(12), PAIRS));
     return new EmbeddedChunk(chunk, fromBytes(rows.getBytes(10), rows.getInt(11)));
   }
 
@@ -329,19 +334,20 @@ public final class JdbcChunkStore implements ChunkStore {
     return vector;
   }
 
-  private static String toJson(List<String> headings) {
+  /** Headings (a list) or metadata (a map) of strings as JSON. */
+  private static String toJson(Object strings) {
     try {
-      return JSON.writeValueAsString(headings);
+      return JSON.writeValueAsString(strings);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a list of strings is always JSON", e);
+      throw new IllegalStateException("strings are always JSON", e);
     }
   }
 
-  private static List<String> fromJson(String json) {
+  private static <T> T fromJson(String json, TypeReference<T> type) {
     try {
-      return JSON.readValue(json, STRINGS);
+      return JSON.readValue(json, type);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("heading_path is not a JSON array of strings: " + json, e);
+      throw new IllegalStateException("a chunk column does not hold " + type.getType() + " as JSON: " + json, e);
     }
   }
 }

@@ -37,7 +37,10 @@ final class MilvusExpressions {
     return out.append('"').toString();
   }
 
-  /** {@code tenant == "t" && collection in ["a", "b"] && document == "d"}: what a search may return. */
+  /**
+   * {@code tenant == "t" && collection in ["a", "b"] && document == "d" && version == 2 && metadata["k"] == "v"}:
+   * what a search may return.
+   */
   static String searchFilter(SearchFilter filter) {
     StringBuilder expr = new StringBuilder("tenant == ").append(literal(filter.tenantId()));
     if (!filter.collectionIds().isEmpty()) {
@@ -47,6 +50,9 @@ final class MilvusExpressions {
           .append(']');
     }
     filter.documentId().ifPresent(document -> expr.append(" && document == ").append(literal(document)));
+    filter.version().ifPresent(version -> expr.append(" && version == ").append(version.intValue()));
+    filter.metadata().forEach((key, value) ->
+        expr.append(" && metadata[").append(literal(key)).append("] == ").append(literal(value)));
     return expr.toString();
   }
 

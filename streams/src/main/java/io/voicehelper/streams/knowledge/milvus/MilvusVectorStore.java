@@ -2,15 +2,19 @@ package io.voicehelper.streams.knowledge.milvus;
 
 import com.google.gson.Gson;
 import com.google.gson.JsonArray;
+import com.google.gson.JsonElement;
 import com.google.gson.JsonObject;
+import com.google.gson.JsonParser;
 import io.milvus.v2.client.ConnectConfig;
 import io.milvus.v2.client.MilvusClientV2;
 import io.milvus.v2.client.RetryConfig;
 import io.milvus.v2.common.ConsistencyLevel;
 import io.milvus.v2.common.DataType;
 import io.milvus.v2.common.IndexParam;
+import io.milvus.v2.service.collection.request.AddCollectionFieldReq;
 import io.milvus.v2.service.collection.request.AddFieldReq;
 import io.milvus.v2.service.collection.request.CreateCollectionReq;
+import io.milvus.v2.service.collection.request.DescribeCollectionReq;
 import io.milvus.v2.service.collection.request.GetLoadStateReq;
 import io.milvus.v2.service.collection.request.HasCollectionReq;
 import io.milvus.v2.service.collection.request.LoadCollectionReq;
@@ -63,6 +67,8 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
   static final String HEADING_PATH = "heading_path";
   static final String TEXT = "text";
   static final String VECTOR = "vector";
+  /** The chunk's document metadata: a JSON object of strings, filtered as {@code metadata["key"] == "value"}. */
+  static final String METADATA = "metadata";
   static final String VECTOR_INDEX = "vector_idx";
 
   /** Longest chunk id, tenant, collection and document id (bytes). */
@@ -71,7 +77,7 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
   static final int TEXT_MAX_LENGTH = 65_535;
 
   private static final List<String> OUTPUT_FIELDS =
-      List.of(CHUNK_ID, TENANT, COLLECTION, DOCUMENT, VERSION, POSITION, TOKENS, HEADING_PATH, TEXT);
+      List.of(CHUNK_ID, TENANT, COLLECTION, DOCUMENT, VERSION, POSITION, TOKENS, HEADING_PATH, TEXT, METADATA);
   private static final Gson GSON = new Gson();
 
   /** Thrown (as the failure of a stage) when Milvus or the SDK refused a call. */
@@ -246,6 +252,12 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
       }
       milvus.createCollection(request.build());
       log.info("Created Milvus collection {} ({})", collection, settings.layout());
+    } else if (milvus.describeCollection(DescribeCollectionReq.builder().collectionName(collection).build())
+        .getCollectionSchema().getField(METADATA) == null) {
+      // Created before chunks had metadata: Milvus adds a field only as nullable; its old rows read as null.
+      milvus.addCollectionField(AddCollectionFieldReq.builder().collectionName(collection).fieldName(METADATA)
+          .dataType(DataType.JSON).isNullable(true).build());
+      log.info("Added the metadata field to Milvus collection {}", collection);
     }
     List<String> indexes = milvus.listIndexes(ListIndexesReq.builder().collectionName(collection).build());
     if (!indexes.contains(VECTOR_INDEX)) {
@@ -276,7 +288,9 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
             .maxLength(TEXT_MAX_LENGTH).build())
         .addField(AddFieldReq.builder().fieldName(TEXT).dataType(DataType.VarChar).maxLength(TEXT_MAX_LENGTH).build())
         .addField(AddFieldReq.builder().fieldName(VECTOR).dataType(DataType.FloatVector)
-            .dimension(settings.dimension()).build());
+            .dimension(settings.dimension()).build())
+        // Nullable like the field added to older collections, so that every collection has the same schema.
+        .addField(AddFieldReq.builder().fieldName(METADATA).dataType(DataType.JSON).isNullable(true).build());
   }
 
   private IndexParam indexParam() {
@@ -303,6 +317,7 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
     row.addProperty(TOKENS, chunk.tokens());
     row.addProperty(HEADING_PATH, bounded(HEADING_PATH, GSON.toJson(chunk.headingPath()), TEXT_MAX_LENGTH));
     row.addProperty(TEXT, bounded(TEXT, chunk.text(), TEXT_MAX_LENGTH));
+    row.add(METADATA, GSON.toJsonTree(chunk.metadata()));
     JsonArray vector = new JsonArray(embedded.vector().length);
     for (float v : embedded.vector()) vector.add(v);
     row.add(VECTOR, vector);
@@ -323,7 +338,17 @@ public final class MilvusVectorStore implements VectorStore, AutoCloseable {
     String[] headings = GSON.fromJson((String) entity.get(HEADING_PATH), String[].class);
     return new Chunk((String) entity.get(CHUNK_ID), ref, ((Number) entity.get(VERSION)).intValue(),
         ((Number) entity.get(POSITION)).intValue(), headings == null ? List.of() : Arrays.asList(headings),
-        (String) entity.get(TEXT), ((Number) entity.get(TOKENS)).intValue());
+        (String) entity.get(TEXT), ((Number) entity.get(TOKENS)).intValue(), metadata(entity.get(METADATA)));
+  }
+
+  /** A JSON field comes out of the SDK as a Gson element (or its text); null for a row older than the field. */
+  private static Map<String, String> metadata(Object json) {
+    JsonElement element = json instanceof String text ? JsonParser.parseString(text)
+        : json instanceof JsonElement e ? e : null;
+    if (element == null || !element.isJsonObject()) return Map.of();
+    Map<String, String> metadata = new LinkedHashMap<>();
+    element.getAsJsonObject().entrySet().forEach(pair -> metadata.put(pair.getKey(), pair.getValue().getAsString()));
+    return metadata;
   }
 
   /** Runs a blocking SDK call on the executor; its failure names the operation and the server's reason. */

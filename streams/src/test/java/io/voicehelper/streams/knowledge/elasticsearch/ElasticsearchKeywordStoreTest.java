@@ -4,9 +4,11 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.withMetadata;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import io.voicehelper.entities.knowledge.Chunk;
 import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
@@ -19,6 +21,7 @@ import java.net.http.HttpResponse;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -124,6 +127,51 @@ class ElasticsearchKeywordStoreTest {
     assertEquals(List.of("Globex refunds are secret."),
         texts(await(store.searchKeyword(SearchFilter.tenant("globex"), "refunds", 10))));
     assertEquals(List.of(), texts(await(store.searchKeyword(SearchFilter.tenant("nobody"), "refunds", 10))));
+  }
+
+  @Test
+  void versionAndEveryMetadataPairFilterTheSearch() throws Exception {
+    ElasticsearchKeywordStore store = store();
+    Map<String, String> eu = Map.of("region", "eu", "product.line", "camera");
+    await(store.upsert(List.of(
+        withMetadata(chunk("acme", "faq", "d1", 2, 0, "Refunds for cameras in Europe."), eu),
+        withMetadata(chunk("acme", "faq", "d2", 1, 0, "Refunds for cameras in America."), Map.of("region", "us")),
+        chunk("acme", "faq", "d3", 1, 0, "Refunds without any metadata."))));
+
+    List<SearchHit> found = await(store.searchKeyword(filter(Optional.empty(), Optional.empty(), eu), "refunds", 10));
+    assertEquals(List.of("Refunds for cameras in Europe."), texts(found));
+    assertEquals(eu, found.get(0).chunk().metadata());
+    assertEquals(List.of("Refunds for cameras in America."), texts(await(store.searchKeyword(
+        filter(Optional.empty(), Optional.empty(), Map.of("region", "us")), "refunds", 10))));
+    assertEquals(List.of(), texts(await(store.searchKeyword(
+        filter(Optional.empty(), Optional.empty(), Map.of("region", "eu", "product.line", "phone")), "refunds", 10))));
+    assertEquals(List.of("Refunds for cameras in Europe."), texts(await(store.searchKeyword(
+        filter(Optional.of("d1"), Optional.of(2), Map.of()), "refunds", 10))));
+    assertEquals(List.of(), texts(await(store.searchKeyword(filter(Optional.of("d1"), Optional.of(1), Map.of()),
+        "refunds", 10))));
+    assertEquals(Map.of(), await(store.searchKeyword(filter(Optional.of("d3"), Optional.empty(), Map.of()),
+        "refunds", 10)).get(0).chunk().metadata());
+  }
+
+  @Test
+  void anIndexCreatedBeforeMetadataGetsTheFieldMapped() throws Exception {
+    assumeTrue(REAL_URL.isEmpty(), "needs the fake to stand in for an old index");
+    await(store().upsert(List.of(chunk("acme", "faq", "old", 1, 0, "Refunds, the old way."))));
+    ObjectNode properties = (ObjectNode) fake.index(prefix + "-acme").mappings.get("properties");
+    assertEquals("flattened", properties.path("metadata").path("type").asText());
+    properties.remove("metadata"); // as created before chunks had metadata: strict mapping refuses the field
+
+    ElasticsearchKeywordStore restarted = store(); // a new process checks the index again
+    await(restarted.upsert(List.of(withMetadata(chunk("acme", "faq", "new", 1, 0, "Refunds, the new way."),
+        Map.of("region", "eu")))));
+    assertEquals(1, fake.requests("put_mapping").size());
+    assertEquals(List.of("Refunds, the new way."), texts(await(restarted.searchKeyword(
+        filter(Optional.empty(), Optional.empty(), Map.of("region", "eu")), "refunds", 10))));
+    assertEquals(2, await(restarted.searchKeyword(SearchFilter.tenant("acme"), "refunds", 10)).size());
+  }
+
+  static SearchFilter filter(Optional<String> document, Optional<Integer> version, Map<String, String> metadata) {
+    return new SearchFilter("acme", Set.of(), document, version, metadata);
   }
 
   @Test

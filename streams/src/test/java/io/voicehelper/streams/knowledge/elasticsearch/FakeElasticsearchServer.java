@@ -29,8 +29,9 @@ import java.util.function.Predicate;
  * A loopback Elasticsearch 8 speaking the REST API as the Java API client uses it: every response carries
  * {@code X-Elastic-Product: Elasticsearch}; {@code GET /} (info), {@code HEAD|PUT|DELETE /<index>}, {@code POST
  * [/<index>]/_bulk} (NDJSON, per-item results, strict mappings enforced), {@code POST /<index>/_delete_by_query} and
- * {@code POST /<index>/_search} evaluating {@code bool} (must, filter, must_not, should) over {@code match},
- * {@code term}, {@code terms} and {@code match_all}, scored with BM25 (k1 1.2, b 0.75) over a standard-like analyzer
+ * {@code PUT /<index>/_mapping} (adds properties), {@code POST /<index>/_search} evaluating {@code bool} (must,
+ * filter, must_not, should) over {@code match}, {@code term} (a dotted field names a key of an object, as in a
+ * {@code flattened} field), {@code terms} and {@code match_all}, scored with BM25 (k1 1.2, b 0.75) over a standard-like analyzer
  * (lower-cased letters and digits; each CJK character a token). Faults can be scripted per endpoint: an error status
  * with an Elasticsearch error body, a failed bulk item, or a request that is never answered.
  */
@@ -53,12 +54,12 @@ public final class FakeElasticsearchServer implements AutoCloseable {
 
   /** An index as the fake keeps it. */
   static final class FakeIndex {
-    final JsonNode mappings;
+    final ObjectNode mappings;
     final JsonNode settings;
     final Map<String, ObjectNode> docs = new LinkedHashMap<>();
 
     FakeIndex(JsonNode mappings, JsonNode settings) {
-      this.mappings = mappings;
+      this.mappings = mappings.isObject() ? (ObjectNode) mappings.deepCopy() : JSON.createObjectNode();
       this.settings = settings;
     }
   }
@@ -162,6 +163,7 @@ public final class FakeElasticsearchServer implements AutoCloseable {
         case "bulk" -> bulk(exchange, parts.size() > 1 ? parts.get(0) : null, body);
         case "delete_by_query" -> deleteByQuery(exchange, parts.get(0), body);
         case "search" -> search(exchange, parts.get(0), body);
+        case "put_mapping" -> putMapping(exchange, parts.get(0), body);
         default -> sendError(exchange, 400, "illegal_argument_exception",
             "the fake does not serve " + method + " " + path, null);
       }
@@ -173,6 +175,7 @@ public final class FakeElasticsearchServer implements AutoCloseable {
     if (last.equals("_bulk")) return "bulk";
     if (parts.size() == 2 && last.equals("_delete_by_query")) return "delete_by_query";
     if (parts.size() == 2 && last.equals("_search")) return "search";
+    if (parts.size() == 2 && last.equals("_mapping") && method.equals("PUT")) return "put_mapping";
     if (parts.size() == 1) {
       return switch (method) {
         case "HEAD" -> "exists";
@@ -212,6 +215,25 @@ public final class FakeElasticsearchServer implements AutoCloseable {
     }
     send(exchange, 200, JSON.createObjectNode().put("acknowledged", true).put("shards_acknowledged", true)
         .put("index", name));
+  }
+
+  /** The index, or null after answering 404 {@code index_not_found_exception}. */
+  private FakeIndex existing(HttpExchange exchange, String name) throws IOException {
+    FakeIndex index = indexes.get(name);
+    if (index == null) indexNotFound(exchange, name);
+    return index;
+  }
+
+  private void putMapping(HttpExchange exchange, String name, String body) throws IOException {
+    FakeIndex index = existing(exchange, name);
+    if (index == null) return;
+    JsonNode added = JSON.readTree(body).path("properties");
+    synchronized (this) {
+      ObjectNode properties = index.mappings.has("properties")
+          ? (ObjectNode) index.mappings.get("properties") : index.mappings.putObject("properties");
+      added.fields().forEachRemaining(field -> properties.set(field.getKey(), field.getValue()));
+    }
+    send(exchange, 200, JSON.createObjectNode().put("acknowledged", true));
   }
 
   private void bulk(HttpExchange exchange, String defaultIndex, String body) throws IOException {
@@ -273,11 +295,8 @@ public final class FakeElasticsearchServer implements AutoCloseable {
   }
 
   private void deleteByQuery(HttpExchange exchange, String name, String body) throws IOException {
-    FakeIndex index = indexes.get(name);
-    if (index == null) {
-      indexNotFound(exchange, name);
-      return;
-    }
+    FakeIndex index = existing(exchange, name);
+    if (index == null) return;
     JsonNode query = JSON.readTree(body).path("query");
     int deleted = 0;
     synchronized (this) {
@@ -298,11 +317,8 @@ public final class FakeElasticsearchServer implements AutoCloseable {
   }
 
   private void search(HttpExchange exchange, String name, String body) throws IOException {
-    FakeIndex index = indexes.get(name);
-    if (index == null) {
-      indexNotFound(exchange, name);
-      return;
-    }
+    FakeIndex index = existing(exchange, name);
+    if (index == null) return;
     JsonNode request = body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
     JsonNode query = request.has("query") ? request.get("query") : JSON.createObjectNode().putObject("match_all");
     int size = request.path("size").asInt(10);
@@ -349,7 +365,7 @@ public final class FakeElasticsearchServer implements AutoCloseable {
       case "term" -> {
         Map.Entry<String, JsonNode> clause = body.fields().next();
         JsonNode value = clause.getValue().isObject() ? clause.getValue().get("value") : clause.getValue();
-        return valueMatches(doc.get(clause.getKey()), value) ? 0.0 : null;
+        return valueMatches(field(doc, clause.getKey()), value) ? 0.0 : null;
       }
       case "terms" -> {
         Map.Entry<String, JsonNode> clause = body.fields().next();
@@ -391,6 +407,13 @@ public final class FakeElasticsearchServer implements AutoCloseable {
       }
       default -> throw new IllegalArgumentException("the fake does not evaluate a [" + type + "] query");
     }
+  }
+
+  /** The field's value; {@code a.b.c} is key {@code b.c} of object {@code a} when {@code a.b.c} itself is absent. */
+  private static JsonNode field(JsonNode doc, String name) {
+    if (doc.has(name) || name.indexOf('.') < 0) return doc.get(name);
+    JsonNode object = doc.get(name.substring(0, name.indexOf('.')));
+    return object == null || !object.isObject() ? null : object.get(name.substring(name.indexOf('.') + 1));
   }
 
   private static List<JsonNode> clauses(JsonNode node) {

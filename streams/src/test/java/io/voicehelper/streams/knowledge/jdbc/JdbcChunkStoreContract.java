@@ -2,6 +2,7 @@ package io.voicehelper.streams.knowledge.jdbc;
 
 import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.await;
 import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.chunk;
+import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.withMetadata;
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
@@ -13,6 +14,7 @@ import java.sql.ResultSet;
 import java.sql.Statement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Set;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -100,6 +102,19 @@ abstract class JdbcChunkStoreContract {
         headings, c.text(), c.tokens()), embedded.vector()); // a heading path of ~80,000 characters
     await(store.save(List.of(deep)));
     assertSameChunks(List.of(deep), read(store.version(longIds, 1)));
+  }
+
+  @Test
+  void eachChunkKeepsItsVersionsMetadataForARebuild() throws Exception {
+    Map<String, String> metadata = Map.of("region", "eu", "product.line", "摄像头");
+    List<EmbeddedChunk> tagged = version(GUIDE, 1, 4).stream().map(c -> withMetadata(c, metadata)).toList();
+    await(store.save(tagged));
+    await(store.save(version(FAQ, 1, 2)));
+    await(store.publish(GUIDE, 1));
+    await(store.publish(FAQ, 1));
+    assertSameChunks(tagged, read(store.version(GUIDE, 1)));
+    assertEquals(List.of(metadata, metadata, metadata, metadata, Map.of(), Map.of()), // manuals before policies
+        read(store.published()).stream().map(e -> e.chunk().metadata()).toList());
   }
 
   @Test

@@ -5,6 +5,7 @@ import io.voicehelper.entities.knowledge.DocumentRef;
 import io.voicehelper.entities.knowledge.EmbeddedChunk;
 import io.voicehelper.entities.knowledge.SearchHit;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletionStage;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
@@ -17,6 +18,13 @@ public final class KnowledgeFixtures {
   public static EmbeddedChunk chunk(DocumentRef doc, int version, int position, String text, float... vector) {
     return new EmbeddedChunk(new Chunk(Chunk.idFor(doc, version, position, text), doc, version, position,
         List.of("Guide", "Section " + position), text, text.length() / 2 + 1), vector);
+  }
+
+  /** The same chunk with its version's user metadata. */
+  public static EmbeddedChunk withMetadata(EmbeddedChunk embedded, Map<String, String> metadata) {
+    Chunk c = embedded.chunk();
+    return new EmbeddedChunk(new Chunk(c.chunkId(), c.document(), c.version(), c.position(), c.headingPath(), c.text(),
+        c.tokens(), metadata), embedded.vector());
   }
 
   public static <T> T await(CompletionStage<T> stage) throws Exception {

@@ -3,6 +3,7 @@ package io.voicehelper.streams.knowledge.lucene;
 import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.await;
 import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.chunk;
 import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.texts;
+import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.withMetadata;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertThrows;
@@ -144,6 +145,37 @@ class LuceneKnowledgeIndexTest {
     SearchFilter shipping = new SearchFilter("tenant-a", Set.of(), Optional.of("shipping"));
     assertEquals(List.of(SHIPPING_ZH), texts(await(index.searchVector(shipping, new float[] {1, 0, 0, 0}, 10))));
     assertEquals(List.of(), await(index.searchKeyword(shipping, "退货政策 refund", 10)));
+  }
+
+  @Test
+  void aVersionFilterFindsOnlyThatVersionOfTheDocument() throws Exception {
+    SearchFilter v3 = new SearchFilter("tenant-a", Set.of(), Optional.of("router"), Optional.of(3), Map.of());
+    assertEquals(List.of(ROUTER_EN), texts(await(index.searchVector(v3, new float[] {1, 0, 0, 0}, 10))));
+    assertEquals(List.of(ROUTER_EN), texts(await(index.searchKeyword(v3, "reset the router", 10))));
+    SearchFilter v2 = new SearchFilter("tenant-a", Set.of(), Optional.of("router"), Optional.of(2), Map.of());
+    assertEquals(List.of(), await(index.searchVector(v2, new float[] {0, 0, 1, 0}, 10)));
+    assertEquals(List.of(), await(index.searchKeyword(v2, "reset the router", 10)));
+  }
+
+  @Test
+  void metadataFiltersNeedEveryPairAndTheHitsCarryTheMetadata() throws Exception {
+    Map<String, String> eu = Map.of("region", "eu", "lang", "zh-cn");
+    await(index.upsert(List.of(
+        withMetadata(chunk(RETURNS, 1, 0, RETURNS_ZH, 1, 0, 0, 0), eu),
+        withMetadata(chunk(SHIPPING, 1, 0, SHIPPING_ZH, 0, 1, 0, 0), Map.of("region", "us", "lang", "zh-cn")))));
+    float[] any = {1, 1, 1, 0};
+    List<SearchHit> euHits = await(index.searchVector(metadata(Map.of("region", "eu")), any, 10));
+    assertEquals(List.of(RETURNS_ZH), texts(euHits));
+    assertEquals(eu, euHits.get(0).chunk().metadata());
+    assertEquals(List.of(RETURNS_ZH), texts(await(index.searchKeyword(metadata(eu), "退货政策 配送", 10))));
+    assertEquals(2, await(index.searchVector(metadata(Map.of("lang", "zh-cn")), any, 10)).size());
+    assertEquals(List.of(), await(index.searchVector(metadata(Map.of("region", "eu", "lang", "en")), any, 10)));
+    assertEquals(List.of(), await(index.searchKeyword(metadata(Map.of("region", "eu=x")), "退货政策", 10)));
+    assertEquals(Map.of(), await(index.searchKeyword(tenantA(), "router", 1)).get(0).chunk().metadata());
+  }
+
+  static SearchFilter metadata(Map<String, String> pairs) {
+    return new SearchFilter("tenant-a", Set.of(), Optional.empty(), Optional.empty(), pairs);
   }
 
   @Test

@@ -2,6 +2,7 @@ package io.voicehelper.streams.knowledge.milvus;
 
 import com.google.protobuf.ByteString;
 import com.google.protobuf.InvalidProtocolBufferException;
+import io.milvus.grpc.AddCollectionFieldRequest;
 import io.milvus.grpc.BoolResponse;
 import io.milvus.grpc.CollectionSchema;
 import io.milvus.grpc.ConnectRequest;
@@ -29,6 +30,7 @@ import io.milvus.grpc.IDs;
 import io.milvus.grpc.IndexDescription;
 import io.milvus.grpc.IndexState;
 import io.milvus.grpc.IntArray;
+import io.milvus.grpc.JSONArray;
 import io.milvus.grpc.KeyValuePair;
 import io.milvus.grpc.ListDatabasesRequest;
 import io.milvus.grpc.ListDatabasesResponse;
@@ -76,11 +78,17 @@ import java.util.function.Supplier;
  * Netty server that the SDK shades. It implements what the v2 client calls for the vector store: the handshake
  * ({@code Connect}, {@code ListDatabases}, {@code GetVersion}), {@code HasCollection}, {@code CreateCollection},
  * {@code DescribeCollection}, {@code CreateIndex}, {@code DescribeIndex}, {@code LoadCollection},
- * {@code GetLoadState}, {@code GetLoadingProgress}, {@code Upsert}, {@code Delete} and {@code Search} (brute-force cosine over the stored rows,
- * honouring the boolean-expression subset {@code ==, !=, in [...], &&, ||, ( )} with Milvus' string escapes).
+ * {@code GetLoadState}, {@code GetLoadingProgress}, {@code AddCollectionField} (nullable fields only, as Milvus),
+ * {@code Upsert}, {@code Delete} and {@code Search} (brute-force cosine over the stored rows, honouring the
+ * boolean-expression subset {@code ==, !=, in [...], &&, ||, ( )} with Milvus' string escapes, where a field may be
+ * a JSON field's key, {@code metadata["key"]}). JSON fields hold objects of strings.
  * Faults can be scripted per method: a non-success Milvus status, a gRPC error, or a call that never answers.
  */
 public final class FakeMilvusServer implements AutoCloseable {
+
+  private static final com.google.gson.Gson GSON = new com.google.gson.Gson();
+  private static final java.lang.reflect.Type STRING_MAP =
+      new com.google.gson.reflect.TypeToken<Map<String, String>>() {}.getType();
 
   /** How a scripted call fails. */
   public sealed interface Fault {
@@ -97,7 +105,7 @@ public final class FakeMilvusServer implements AutoCloseable {
   /** A collection as the fake keeps it. */
   static final class FakeCollection {
     final long id;
-    final CollectionSchema schema;
+    volatile CollectionSchema schema;
     final long numPartitions;
     final Map<String, Map<String, Object>> rows = new LinkedHashMap<>();
     volatile IndexDescription index;
@@ -169,6 +177,17 @@ public final class FakeMilvusServer implements AutoCloseable {
 
   FakeCollection collection(String name) {
     return collections.get(name);
+  }
+
+  /** Takes {@code field} out of the collection's schema and rows: a collection created before the field existed. */
+  void dropField(String collection, String field) {
+    FakeCollection c = collections.get(collection);
+    CollectionSchema.Builder schema = c.schema.toBuilder().clearFields();
+    c.schema.getFieldsList().stream().filter(f -> !f.getName().equals(field)).forEach(schema::addFields);
+    c.schema = schema.build();
+    synchronized (c.rows) {
+      c.rows.values().forEach(row -> row.remove(field));
+    }
   }
 
   @Override
@@ -363,6 +382,28 @@ public final class FakeMilvusServer implements AutoCloseable {
     }
 
     @Override
+    public void addCollectionField(AddCollectionFieldRequest request, StreamObserver<Status> out) {
+      serve("AddCollectionField", out, s -> s, () -> {
+        FakeCollection collection = existing(request.getCollectionName());
+        FieldSchema field;
+        try {
+          field = FieldSchema.parseFrom(request.getSchema());
+        } catch (InvalidProtocolBufferException e) {
+          throw new MilvusFailure(ErrorCode.IllegalArgument, 1100, "invalid field schema: " + e.getMessage());
+        }
+        if (!field.getNullable()) {
+          throw new MilvusFailure(ErrorCode.IllegalArgument, 1100, "added field must be nullable");
+        }
+        if (collection.field(field.getName()) != null) {
+          throw new MilvusFailure(ErrorCode.IllegalArgument, 1100, "duplicate field name " + field.getName());
+        }
+        collection.schema = collection.schema.toBuilder()
+            .addFields(field.toBuilder().setFieldID(100 + collection.schema.getFieldsCount())).build();
+        return ok();
+      });
+    }
+
+    @Override
     public void upsert(UpsertRequest request, StreamObserver<MutationResult> out) {
       serve("Upsert", out, s -> MutationResult.newBuilder().setStatus(s).build(), () -> {
         FakeCollection collection = existing(request.getCollectionName());
@@ -455,7 +496,16 @@ public final class FakeMilvusServer implements AutoCloseable {
 
   private static Object value(FieldSchema field, FieldData column, int row) {
     DataType type = field.getDataType();
+    if (field.getNullable() && column.getValidDataCount() > row && !column.getValidData(row)) return null;
     switch (type) {
+      case JSON -> {
+        String json = column.getScalars().getJsonData().getData(row).toStringUtf8();
+        try {
+          return GSON.fromJson(json, STRING_MAP);
+        } catch (RuntimeException e) {
+          throw new MilvusFailure(ErrorCode.IllegalArgument, 1100, "invalid JSON in field " + field.getName());
+        }
+      }
       case VarChar -> {
         String text = column.getScalars().getStringData().getData(row);
         int max = Integer.parseInt(typeParam(field, "max_length", "65535"));
@@ -535,6 +585,15 @@ public final class FakeMilvusServer implements AutoCloseable {
       FieldData.Builder column = FieldData.newBuilder().setFieldName(name).setType(field.getDataType())
           .setFieldId(field.getFieldID());
       switch (field.getDataType()) {
+        case JSON -> {
+          JSONArray.Builder values = JSONArray.newBuilder();
+          top.forEach(hit -> {
+            Object json = hit.getKey().get(name);
+            values.addData(ByteString.copyFromUtf8(json == null ? "" : GSON.toJson(json)));
+            if (field.getNullable()) column.addValidData(json != null);
+          });
+          column.setScalars(ScalarField.newBuilder().setJsonData(values));
+        }
         case VarChar -> {
           StringArray.Builder values = StringArray.newBuilder();
           top.forEach(hit -> values.addData((String) hit.getKey().get(name)));
@@ -621,13 +680,20 @@ public final class FakeMilvusServer implements AutoCloseable {
         return inner;
       }
       String field = identifier();
+      Function<Map<String, Object>, Object> read = row -> row.get(field);
+      if (accept("[")) { // a key of a JSON field: null when the row's field is null or lacks the key
+        Object key = literal();
+        if (!accept("]")) throw error("']' expected");
+        read = row -> row.get(field) instanceof Map<?, ?> json ? json.get(key) : null;
+      }
+      Function<Map<String, Object>, Object> operand = read;
       if (accept("==")) {
         Object value = literal();
-        return row -> value.equals(row.get(field));
+        return row -> value.equals(operand.apply(row));
       }
       if (accept("!=")) {
         Object value = literal();
-        return row -> !value.equals(row.get(field));
+        return row -> !value.equals(operand.apply(row));
       }
       if (acceptWord("in")) {
         if (!accept("[")) throw error("'[' expected");
@@ -638,7 +704,7 @@ public final class FakeMilvusServer implements AutoCloseable {
           } while (accept(","));
           if (!accept("]")) throw error("']' expected");
         }
-        return row -> values.contains(row.get(field));
+        return row -> values.contains(operand.apply(row));
       }
       throw error("operator expected after " + field);
     }

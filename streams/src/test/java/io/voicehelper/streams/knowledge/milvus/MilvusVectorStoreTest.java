@@ -4,6 +4,7 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
 import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
+import static io.voicehelper.streams.knowledge.lucene.KnowledgeFixtures.withMetadata;
 import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import io.milvus.grpc.KeyValuePair;
@@ -158,6 +159,55 @@ class MilvusVectorStoreTest {
     assertEquals(List.of("faq one", "faq two"), texts(await(store.searchVector(SearchFilter.tenant("acme"), query, 2))));
     assertEquals(List.of(), texts(await(store.searchVector(
         new SearchFilter("acme", Set.of("nothing"), Optional.empty()), query, 10))));
+  }
+
+  @ParameterizedTest
+  @EnumSource(Layout.class)
+  void searchHonoursVersionAndEveryMetadataPair(Layout layout) throws Exception {
+    MilvusVectorStore store = store(layout);
+    Map<String, String> eu = Map.of("region", "eu", "product.line", "cam\"era");
+    await(store.upsert(List.of(
+        withMetadata(chunk("acme", "faq", "d1", 2, 0, "eu camera", 1, 0, 0, 0), eu),
+        withMetadata(chunk("acme", "faq", "d2", 1, 0, "us camera", 1, 0.1f, 0, 0), Map.of("region", "us")),
+        chunk("acme", "faq", "d3", 1, 0, "no metadata", 1, 0.2f, 0, 0))));
+    float[] query = {1, 0, 0, 0};
+
+    List<SearchHit> found = await(store.searchVector(filter(Optional.empty(), Optional.empty(), eu), query, 10));
+    assertEquals(List.of("eu camera"), texts(found));
+    assertEquals(eu, found.get(0).chunk().metadata());
+    assertEquals(List.of("us camera"), texts(await(store.searchVector(
+        filter(Optional.empty(), Optional.empty(), Map.of("region", "us")), query, 10))));
+    assertEquals(List.of(), texts(await(store.searchVector(
+        filter(Optional.empty(), Optional.empty(), Map.of("region", "eu", "product.line", "camera")), query, 10))));
+    assertEquals(List.of("eu camera"), texts(await(store.searchVector(
+        filter(Optional.of("d1"), Optional.of(2), Map.of()), query, 10))));
+    assertEquals(List.of(), texts(await(store.searchVector(filter(Optional.of("d1"), Optional.of(1), Map.of()),
+        query, 10))));
+    assertEquals(Map.of(), await(store.searchVector(filter(Optional.of("d3"), Optional.empty(), Map.of()), query, 1))
+        .get(0).chunk().metadata());
+  }
+
+  @Test
+  void aCollectionCreatedBeforeMetadataGetsTheFieldAndItsOldChunksReadWithout() throws Exception {
+    assumeTrue(REAL_URI.isEmpty(), "needs the fake to stand in for an old collection");
+    MilvusSettings settings = settings(Layout.COLLECTION_PER_TENANT);
+    await(store(settings).upsert(List.of(chunk("acme", "faq", "old", 1, 0, "old chunk", 1, 0, 0, 0))));
+    fake.dropField(store(settings).collectionName("acme"), MilvusVectorStore.METADATA);
+
+    MilvusVectorStore restarted = store(settings); // a new process prepares the collection again
+    await(restarted.upsert(List.of(withMetadata(chunk("acme", "faq", "new", 1, 0, "new chunk", 1, 0.1f, 0, 0),
+        Map.of("region", "eu")))));
+    assertEquals(1, fake.calls("AddCollectionField"));
+    float[] query = {1, 0, 0, 0};
+    assertEquals(List.of("new chunk"), texts(await(restarted.searchVector(
+        filter(Optional.empty(), Optional.empty(), Map.of("region", "eu")), query, 10))));
+    List<SearchHit> all = await(restarted.searchVector(SearchFilter.tenant("acme"), query, 10));
+    assertEquals(List.of("old chunk", "new chunk"), texts(all));
+    assertEquals(Map.of(), all.get(0).chunk().metadata());
+  }
+
+  static SearchFilter filter(Optional<String> document, Optional<Integer> version, Map<String, String> metadata) {
+    return new SearchFilter("acme", Set.of(), document, version, metadata);
   }
 
   @ParameterizedTest

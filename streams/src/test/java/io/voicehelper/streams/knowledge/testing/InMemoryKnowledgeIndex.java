@@ -77,7 +77,7 @@ public final class InMemoryKnowledgeIndex implements KnowledgeIndex {
   @Override
   public CompletionStage<List<SearchHit>> searchVector(SearchFilter filter, float[] vector, int limit) {
     return log.call("searchVector", filter.tenantId() + " " + limit, () -> chunks.values().stream()
-        .filter(c -> filter.matches(c.chunk().document()))
+        .filter(c -> filter.matches(c.chunk()))
         .map(c -> new SearchHit(c.chunk(), cosine(vector, c.vector())))
         .sorted(Comparator.comparingDouble(SearchHit::score).reversed())
         .limit(limit)
@@ -88,7 +88,7 @@ public final class InMemoryKnowledgeIndex implements KnowledgeIndex {
   public CompletionStage<List<SearchHit>> searchKeyword(SearchFilter filter, String query, int limit) {
     List<String> words = List.of(query.toLowerCase(Locale.ROOT).split("\\s+"));
     return log.call("searchKeyword", filter.tenantId() + " " + query + " " + limit, () -> chunks.values().stream()
-        .filter(c -> filter.matches(c.chunk().document()))
+        .filter(c -> filter.matches(c.chunk()))
         .map(c -> new SearchHit(c.chunk(), words.stream()
             .filter(word -> !word.isEmpty() && c.chunk().text().toLowerCase(Locale.ROOT).contains(word))
             .count()))

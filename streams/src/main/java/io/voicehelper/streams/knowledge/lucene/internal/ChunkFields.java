@@ -33,8 +33,8 @@ import org.apache.lucene.util.BytesRef;
  */
 public final class ChunkFields {
 
-  /** Version of this layout, recorded in every commit. */
-  public static final String SCHEMA = "1";
+  /** Version of this layout, recorded in every commit. 2: document metadata. */
+  public static final String SCHEMA = "2";
 
   /** The update key: {@code tenant|collection|chunkId} (chunk ids repeat across tenants whose collection ids do). */
   public static final String KEY = "key";
@@ -51,6 +51,10 @@ public final class ChunkFields {
   public static final String TEXT_BIGRAMS = "text_bigrams";
   public static final String TOKENS = "tokens";
   public static final String VECTOR = "vector";
+  /** One {@code key=value} term per metadata pair (keys cannot hold '='), for exact filters; not stored. */
+  public static final String METADATA = "metadata";
+  /** The metadata as a JSON object, stored to rebuild the chunk. */
+  public static final String METADATA_JSON = "metadata_json";
 
   /**
    * Vectors are L2-normalised (the {@link io.voicehelper.entities.knowledge.EmbeddedChunk} contract, and enforced
@@ -60,6 +64,7 @@ public final class ChunkFields {
 
   private static final ObjectMapper JSON = new ObjectMapper();
   private static final TypeReference<List<String>> STRINGS = new TypeReference<>() {};
+  private static final TypeReference<Map<String, String>> PAIRS = new TypeReference<>() {};
 
   private ChunkFields() {}
 
@@ -101,18 +106,29 @@ public final class ChunkFields {
     doc.add(new TextField(TEXT_BIGRAMS, chunk.text(), Store.NO));
     doc.add(new StoredField(TOKENS, chunk.tokens()));
     doc.add(new KnnFloatVectorField(VECTOR, vector, SIMILARITY));
+    chunk.metadata().forEach((key, value) -> doc.add(new StringField(METADATA, pair(key, value), Store.NO)));
+    if (!chunk.metadata().isEmpty()) doc.add(new StoredField(METADATA_JSON, toJson(chunk.metadata())));
     return doc;
   }
 
   /** The chunk a stored document holds. */
   public static Chunk chunk(Document stored) {
     DocumentRef ref = new DocumentRef(stored.get(TENANT), stored.get(COLLECTION), stored.get(DOCUMENT));
+    String metadata = stored.get(METADATA_JSON);
     return new Chunk(stored.get(CHUNK_ID), ref, stored.getField(VERSION).numericValue().intValue(),
-        stored.getField(POSITION).numericValue().intValue(), fromJson(stored.get(HEADINGS)), stored.get(TEXT),
-        stored.getField(TOKENS).numericValue().intValue());
+        stored.getField(POSITION).numericValue().intValue(), fromJson(stored.get(HEADINGS), STRINGS),
+        stored.get(TEXT), stored.getField(TOKENS).numericValue().intValue(),
+        metadata == null ? Map.of() : fromJson(metadata, PAIRS));
   }
 
-  /** What {@code filter} allows: always its tenant, and its collections and document when it names them. */
+  private static String pair(String key, String value) {
+    return key + "=" + value;
+  }
+
+  /**
+   * What {@code filter} allows: always its tenant, and its collections, document, version and metadata pairs (every
+   * one of them) when it names them.
+   */
   public static Query filter(SearchFilter filter) {
     BooleanQuery.Builder query = new BooleanQuery.Builder()
         .add(new TermQuery(new Term(TENANT, filter.tenantId())), Occur.FILTER);
@@ -121,6 +137,9 @@ public final class ChunkFields {
           Occur.FILTER);
     }
     filter.documentId().ifPresent(id -> query.add(new TermQuery(new Term(DOCUMENT, id)), Occur.FILTER));
+    filter.version().ifPresent(version -> query.add(IntField.newExactQuery(VERSION, version), Occur.FILTER));
+    filter.metadata().forEach((key, value) ->
+        query.add(new TermQuery(new Term(METADATA, pair(key, value))), Occur.FILTER));
     return query.build();
   }
 
@@ -152,19 +171,20 @@ public final class ChunkFields {
         .build();
   }
 
-  private static String toJson(List<String> headings) {
+  /** Headings (a list) or metadata (a map) of strings as JSON. */
+  private static String toJson(Object strings) {
     try {
-      return JSON.writeValueAsString(headings);
+      return JSON.writeValueAsString(strings);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("a list of strings is always JSON", e);
+      throw new IllegalStateException("strings are always JSON", e);
     }
   }
 
-  private static List<String> fromJson(String json) {
+  private static <T> T fromJson(String json, TypeReference<T> type) {
     try {
-      return JSON.readValue(json, STRINGS);
+      return JSON.readValue(json, type);
     } catch (JsonProcessingException e) {
-      throw new IllegalStateException("stored headings are not a JSON array of strings: " + json, e);
+      throw new IllegalStateException("a stored field does not hold " + type.getType() + " as JSON: " + json, e);
     }
   }
 }
