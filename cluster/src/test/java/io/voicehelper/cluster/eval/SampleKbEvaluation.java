@@ -282,6 +282,17 @@ public final class SampleKbEvaluation implements AutoCloseable {
         base.rerankWindow(), stageTimeout, base.maxQueryLength());
   }
 
+  /** Whether a reply's citation is of a chunk of the question's labelled section. */
+  boolean cites(Question question, io.voicehelper.entities.conversation.Citation citation) {
+    return question.document().equals(paths.get(citation.documentId()))
+        && citation.headingPath().contains(question.heading());
+  }
+
+  /** The sample-relative path of each document id ({@code zh/退换货政策.md}), to name the documents. */
+  Map<String, String> paths() {
+    return paths;
+  }
+
   private boolean relevant(Question question, Chunk chunk) {
     return question.document().equals(paths.get(chunk.document().documentId()))
         && chunk.headingPath().contains(question.heading());

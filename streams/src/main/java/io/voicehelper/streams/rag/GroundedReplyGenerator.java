@@ -129,7 +129,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     }
 
     /** A model draft that is not sent is still paid for. */
-    private void discard(Draft draft) {
+    void discard(Draft draft) {
       usage.add(draft.finished().inputTokens(), draft.finished().outputTokens(), Texts.contextTokens(draft.prompt()),
           TokenEstimator.HEURISTIC.estimate(draft.text()));
     }
@@ -156,15 +156,16 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
    * Without a model: extractive answers, key-term grading and checks, the rule rewriter.
    *
    * @param model the generator that writes chat replies
+   * @param sentenceEmbedder when present, sentences are also chosen by their similarity to the question
    * @param maxQueryLength the longest query the retriever accepts, in characters
    * @param tokensPerSecond the pace of answers written here (0: unpaced)
    */
   public static GroundedReplyGenerator extractive(ReplyGenerator model, Retriever retriever, KnowledgeCatalog catalog,
-      Optional<SemanticRouter> semantic, RagSettings settings, int maxQueryLength, int tokensPerSecond,
-      ActorSystem<?> system) {
+      Optional<SemanticRouter> semantic, Optional<Embedder> sentenceEmbedder, RagSettings settings,
+      int maxQueryLength, int tokensPerSecond, ActorSystem<?> system) {
     return new GroundedReplyGenerator(model, true, retriever, catalog,
         new RuleQueryRewriter(settings.shortQuestionTerms()), Optional.empty(), semantic, termGrader(settings),
-        termChecker(settings), settings, maxQueryLength, tokensPerSecond, system);
+        termChecker(settings), sentenceEmbedder, settings, maxQueryLength, tokensPerSecond, system);
   }
 
   /**
@@ -187,13 +188,13 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     QueryRewriter rewriter = new ModelQueryRewriter(model, new RuleQueryRewriter(settings.shortQuestionTerms()),
         settings.historyTurns(), settings.rewriteTimeout(), system);
     return new GroundedReplyGenerator(model, false, retriever, catalog, rewriter, classifier, semantic, grader,
-        checker, settings, maxQueryLength, 0, system);
+        checker, Optional.empty(), settings, maxQueryLength, 0, system);
   }
 
   GroundedReplyGenerator(ReplyGenerator model, boolean extractive, Retriever retriever, KnowledgeCatalog catalog,
       QueryRewriter rewriter, Optional<ModelModeClassifier> classifier, Optional<SemanticRouter> semantic,
-      PassageGrader grader, Optional<SupportChecker> checker, RagSettings settings, int maxQueryLength,
-      int tokensPerSecond, ActorSystem<?> system) {
+      PassageGrader grader, Optional<SupportChecker> checker, Optional<Embedder> sentenceEmbedder,
+      RagSettings settings, int maxQueryLength, int tokensPerSecond, ActorSystem<?> system) {
     this.model = model;
     this.extractive = extractive;
     this.retriever = retriever;
@@ -204,7 +205,7 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     this.grader = grader;
     this.checker = checker;
     this.router = new ModeRouter(settings);
-    this.answerer = new ExtractiveAnswerer(settings.maxSentences());
+    this.answerer = new ExtractiveAnswerer(settings.maxSentences(), sentenceEmbedder, settings.minSentenceSimilarity());
     this.synonyms = new Synonyms(settings.synonyms());
     this.settings = settings;
     this.maxQueryLength = maxQueryLength;
@@ -237,8 +238,8 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
             settings.semanticMargin()))
         : Optional.empty();
     return extractive
-        ? extractive(model, retriever, catalog, semantic, settings, maxQueryLength, llm.templateTokensPerSecond(),
-            system)
+        ? extractive(model, retriever, catalog, semantic, Optional.of(embedder), settings, maxQueryLength,
+            llm.templateTokensPerSecond(), system)
         : withModel(model, retriever, catalog, semantic, settings, maxQueryLength, system);
   }
 
@@ -306,9 +307,13 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     return CompletableFuture.completedFuture(notCovered(turn));
   }
 
+  /** The next round with another query; when there is none, the best answer so far or the honest one. */
   private CompletionStage<Source<Output, NotUsed>> retry(Turn turn, int round, String query, String why) {
-    return rewriter.retry(turn.question, query, why, turn.usage)
-        .thenCompose(next -> round(turn, round + 1, synonyms.expand(next)));
+    return rewriter.retry(turn.question, query, why, turn.usage).thenCompose(next -> {
+      if (next.isPresent()) return round(turn, round + 1, synonyms.expand(next.get()));
+      if (turn.best != null) return CompletableFuture.completedFuture(send(turn, turn.best));
+      return CompletableFuture.completedFuture(notCovered(turn));
+    });
   }
 
   private static String roundLabel(int round) {
@@ -373,15 +378,16 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
   private CompletionStage<Source<Output, NotUsed>> draft(Turn turn, int round, String query,
       List<NumberedSource> sources) {
     if (extractive) {
-      ExtractiveAnswerer.Answer answer = answerer.answer(turn.question, query, sources);
-      if (!answer.covered()) {
-        turn.trail.add(roundLabel(round) + "no sentence matches the question");
-        return nothingFound(turn, round, query, "no sentence of the passages answers it");
-      }
-      List<Citation> citations = sources.stream().filter(s -> answer.cited().contains(s.number()))
-          .map(NumberedSource::citation).toList();
-      return check(turn, answer.text(), sources).thenCompose(verdict -> decide(turn, round, query,
-          new Draft(round, answer.text(), EXTRACTIVE_MODEL, citations, verdict, null, List.of())));
+      return answerer.answer(turn.question, query, sources).thenCompose(answer -> {
+        if (!answer.covered()) {
+          turn.trail.add(roundLabel(round) + "no sentence matches the question");
+          return nothingFound(turn, round, query, "no sentence of the passages answers it");
+        }
+        List<Citation> citations = sources.stream().filter(s -> answer.cited().contains(s.number()))
+            .map(NumberedSource::citation).toList();
+        return check(turn, answer.text(), sources).thenCompose(verdict -> decide(turn, round, query,
+            new Draft(round, answer.text(), EXTRACTIVE_MODEL, citations, verdict, null, List.of())));
+      });
     }
     List<ChatTurn> prompt = GroundedPrompt.build(turn.question, turn.history, sources, settings.historyTurns(),
         settings.maxSourceChars());
@@ -414,8 +420,16 @@ public final class GroundedReplyGenerator implements ReplyGenerator {
     return retry(turn, round, query, "the answer drafted from them was " + draft.verdict().level().label());
   }
 
-  /** Sends a checked draft: its text (with the note when not fully supported), its grounding, its end. */
+  /**
+   * Sends a checked draft: its text (with the note when not fully supported), its grounding, its end. A draft still
+   * unsupported is replaced by the honest answer unless send-unsupported is on.
+   */
   private Source<Output, NotUsed> send(Turn turn, Draft draft) {
+    if (draft.verdict().level() == Level.UNSUPPORTED && !settings.selfRag().sendUnsupported()) {
+      if (draft.finished() != null) turn.discard(draft);
+      turn.trail.add("the unsupported answer was not sent");
+      return notCovered(turn);
+    }
     String text = draft.text() + note(turn.question, draft.verdict().level());
     Grounding grounding = new Grounding(Mode.RAG.label(), turn.reason(), draft.verdict().level().label(),
         draft.citations(), draft.round());

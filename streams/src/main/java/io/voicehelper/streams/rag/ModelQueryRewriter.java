@@ -5,6 +5,7 @@ import io.voicehelper.entities.conversation.ReplyGenerator;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionStage;
 import org.apache.pekko.actor.typed.ActorSystem;
@@ -52,15 +53,21 @@ public final class ModelQueryRewriter implements QueryRewriter {
     return orElse(model.ask("query-rewrite", context, usage), byRule);
   }
 
+  /** The model's other query; none when it fails, answers nothing usable or repeats the failed query. */
   @Override
-  public CompletionStage<String> retry(String question, String failedQuery, String why, ModelUsage usage) {
+  public CompletionStage<Optional<String>> retry(String question, String failedQuery, String why, ModelUsage usage) {
     List<ChatTurn> context = List.of(ChatTurn.system(RETRY_INSTRUCTION),
         ChatTurn.user("Question: " + question + "\nQuery that failed: " + failedQuery + "\nWhy: " + why));
-    return orElse(model.ask("query-retry", context, usage), fallback.retryNow(question, failedQuery));
+    return model.ask("query-retry", context, usage).handle((query, failure) ->
+        usable(failure, query) && !query.equalsIgnoreCase(failedQuery.strip()) ? Optional.of(query)
+            : Optional.empty());
   }
 
   private static CompletionStage<String> orElse(CompletionStage<String> asked, String byRule) {
-    return asked.handle((query, failure) ->
-        failure != null || query.isEmpty() || query.length() > MAX_QUERY_CHARS ? byRule : query);
+    return asked.handle((query, failure) -> usable(failure, query) ? query : byRule);
+  }
+
+  private static boolean usable(Throwable failure, String query) {
+    return failure == null && !query.isEmpty() && query.length() <= MAX_QUERY_CHARS;
   }
 }

@@ -2,6 +2,7 @@ package io.voicehelper.streams.rag;
 
 import io.voicehelper.entities.conversation.ChatTurn;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletionStage;
 
 /**
@@ -19,7 +20,7 @@ public interface QueryRewriter {
 
   /**
    * Another search query for {@code question} after {@code failedQuery} found nothing that answers it ({@code why}):
-   * other words, synonyms or a broader phrasing. Never fails; may return {@code failedQuery} when it has no other.
+   * other words, synonyms or a broader phrasing; empty when this rewriter has none worth a round. Never fails.
    */
-  CompletionStage<String> retry(String question, String failedQuery, String why, ModelUsage usage);
+  CompletionStage<Optional<String>> retry(String question, String failedQuery, String why, ModelUsage usage);
 }

@@ -20,6 +20,7 @@ import java.util.List;
  *     previous question's key terms appended
  * @param rewriteTimeout how long a model may take to rewrite a question before the rule is used instead
  * @param maxSentences most sentences of an extractive answer (no model)
+ * @param minSentenceSimilarity similarity (cosine) at which a sentence that shares no key term may be quoted (0..1]
  * @param chatMaxChars longest message the chit-chat rule applies to, in characters
  * @param chatKeywords words of greetings and chit-chat (English ones match whole words)
  * @param ragKeywords words of questions about policies, products and how-to
@@ -44,6 +45,7 @@ public record RagSettings(
     int shortQuestionTerms,
     Duration rewriteTimeout,
     int maxSentences,
+    double minSentenceSimilarity,
     int chatMaxChars,
     List<String> chatKeywords,
     List<String> ragKeywords,
@@ -67,9 +69,11 @@ public record RagSettings(
    * @param minSentenceSupport share of a sentence's key terms its sources must contain, for the rule check (0..1)
    * @param timeout how long the model may take to grade or check before the rule is used instead
    * @param widen a retry round asks for this many times the candidates and passages of the first round
+   * @param sendUnsupported whether an answer still unsupported after the last round is sent (with its note) rather
+   *     than the honest "not covered" answer
    */
   public record SelfRag(int maxRounds, boolean modelGrading, boolean checkSupport, double minSentenceSupport,
-      Duration timeout, int widen) {
+      Duration timeout, int widen, boolean sendUnsupported) {
 
     public SelfRag {
       if (maxRounds < 1 || maxRounds > 5) {
@@ -92,7 +96,8 @@ public record RagSettings(
         throw new IllegalArgumentException(CONFIG_PATH + ".self-rag.grade-passages must be 'model' or 'terms'");
       }
       return new SelfRag(config.getInt("max-rounds"), grading.equals("model"), config.getBoolean("check-support"),
-          config.getDouble("min-sentence-support"), config.getDuration("timeout"), config.getInt("widen"));
+          config.getDouble("min-sentence-support"), config.getDuration("timeout"), config.getInt("widen"),
+          config.getBoolean("send-unsupported"));
     }
   }
 
@@ -115,6 +120,9 @@ public record RagSettings(
       throw new IllegalArgumentException(CONFIG_PATH + ".rewrite-timeout must be positive");
     }
     if (maxSentences < 1) throw new IllegalArgumentException(CONFIG_PATH + ".extractive.max-sentences must be >= 1");
+    if (!(minSentenceSimilarity > 0 && minSentenceSimilarity <= 1)) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".extractive.min-sentence-similarity must be in (0, 1]");
+    }
     chatKeywords = List.copyOf(chatKeywords);
     ragKeywords = List.copyOf(ragKeywords);
     synonyms = synonyms.stream().map(List::copyOf).toList();
@@ -145,6 +153,7 @@ public record RagSettings(
         config.getInt("short-question-terms"),
         config.getDuration("rewrite-timeout"),
         config.getInt("extractive.max-sentences"),
+        config.getDouble("extractive.min-sentence-similarity"),
         config.getInt("router.chat-max-chars"),
         config.getStringList("router.chat-keywords"),
         config.getStringList("router.rag-keywords"),

@@ -20,6 +20,7 @@ import java.util.regex.Pattern;
 public final class TermSupportChecker implements SupportChecker {
 
   private static final Pattern MARKER = Pattern.compile("\\[(\\d{1,3})]");
+  private static final Pattern TRAILING_MARKERS = Pattern.compile("([。！？.!?])\\s*((?:\\[\\d{1,3}])+)");
   private static final Pattern LEAD_IN = Pattern.compile("[:：](?!\\d)\\s*");
 
   private final double minSentenceSupport;
@@ -37,7 +38,9 @@ public final class TermSupportChecker implements SupportChecker {
   Verdict checkNow(String answer, List<NumberedSource> sources) {
     int claims = 0;
     int supported = 0;
-    for (String line : answer.split("\\R")) {
+    // A marker after a sentence's full stop ("… 30 天内可以申请退货。 [1]") belongs to that sentence.
+    String marked = TRAILING_MARKERS.matcher(answer).replaceAll("$2$1");
+    for (String line : marked.split("\\R")) {
       for (String sentence : SentenceSplitter.split(line.strip())) {
         // What comes before a colon is a lead-in ("From the documents:"), not a claim.
         String[] parts = LEAD_IN.split(sentence.strip());

@@ -18,14 +18,14 @@ class ExtractiveAnswererTest {
 
   @Test
   void quotesTheSentenceThatAnswersWithItsSourceNumber() {
-    ExtractiveAnswerer.Answer answer = answerer.answer("退货期限是多久？", "退货期限是多久？", sources);
+    ExtractiveAnswerer.Answer answer = answerer.answerByTerms("退货期限是多久？", "退货期限是多久？", sources);
     assertEquals(ExtractiveAnswerer.INTRO_ZH + "自签收之日起 30 天内可以申请退货。 [3]", answer.text());
     assertEquals(Set.of(3), answer.cited());
   }
 
   @Test
   void englishQuestionsGetTheEnglishSentence() {
-    ExtractiveAnswerer.Answer answer = answerer.answer("How long do refunds take?", "How long do refunds take?",
+    ExtractiveAnswerer.Answer answer = answerer.answerByTerms("How long do refunds take?", "How long do refunds take?",
         sources);
     assertTrue(answer.text().startsWith(ExtractiveAnswerer.INTRO_EN
         + " Refunds reach the original payment method within 7 working days. [2]"), answer.text());
@@ -35,10 +35,10 @@ class ExtractiveAnswererTest {
 
   @Test
   void saysHonestlyWhenNoSentenceMatches() {
-    ExtractiveAnswerer.Answer zh = answerer.answer("门铃怎么连接无线网络？", "门铃怎么连接无线网络？", sources);
+    ExtractiveAnswerer.Answer zh = answerer.answerByTerms("门铃怎么连接无线网络？", "门铃怎么连接无线网络？", sources);
     assertFalse(zh.covered());
     assertEquals(ExtractiveAnswerer.NOT_COVERED_ZH, zh.text());
-    ExtractiveAnswerer.Answer en = answerer.answer("How do I pair the doorbell with WiFi?",
+    ExtractiveAnswerer.Answer en = answerer.answerByTerms("How do I pair the doorbell with WiFi?",
         "How do I pair the doorbell with WiFi?", sources);
     assertEquals(ExtractiveAnswerer.NOT_COVERED_EN, en.text());
     assertTrue(en.cited().isEmpty());

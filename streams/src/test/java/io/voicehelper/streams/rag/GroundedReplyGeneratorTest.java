@@ -48,7 +48,8 @@ class GroundedReplyGeneratorTest {
   private static GroundedReplyGenerator embedded(ScriptedRetriever retriever) {
     RagSettings settings = RagFixtures.settings();
     return GroundedReplyGenerator.extractive(new TemplateReplyGenerator(0), retriever,
-        RagFixtures.NamingCatalog.standard(), java.util.Optional.empty(), settings, 1000, 0, testKit.system());
+        RagFixtures.NamingCatalog.standard(), java.util.Optional.empty(), java.util.Optional.empty(), settings, 1000,
+        0, testKit.system());
   }
 
   private static List<Output> run(ReplyGenerator generator, Request request) throws Exception {
@@ -108,7 +109,8 @@ class GroundedReplyGeneratorTest {
     RagSettings settings = RagFixtures.settings();
     GroundedReplyGenerator generator = GroundedReplyGenerator.extractive(new TemplateReplyGenerator(0), retriever,
         RagFixtures.NamingCatalog.standard(), java.util.Optional.of(new SemanticRouter(
-            new RagFixtures.AxisEmbedder(), List.of("small talk"), List.of("products"), 0.1)), settings, 1000, 0,
+            new RagFixtures.AxisEmbedder(), List.of("small talk"), List.of("products"), 0.1)), java.util.Optional.empty(),
+        settings, 1000, 0,
         testKit.system());
     Grounding talk = grounding(run(generator, ask("lovely weather today")));
     assertEquals("chat", talk.mode());

@@ -74,16 +74,16 @@ final class RagFixtures {
         OptionalDouble.empty(), fused, OptionalDouble.empty());
   }
 
-  /** The returns policy (Chinese and English) and a shipping page. */
+  /** The returns policy (Chinese and English) and a shipping page, each less similar than min-similarity. */
   static List<RetrievedPassage> policyPassages() {
     return List.of(
         passage(RETURNS, 2, 0, List.of("退货政策", "退货期限"),
-            "自签收之日起 30 天内可以申请退货。已拆封的摄像头为 15 天。", 0.033, 0.62),
+            "自签收之日起 30 天内可以申请退货。已拆封的摄像头为 15 天。", 0.033, 0.42),
         passage(RETURNS, 2, 1, List.of("Returns", "Refunds"),
             "We inspect returned items within two days. Refunds reach the original payment method within 7 "
-                + "working days.", 0.032, 0.58),
+                + "working days.", 0.032, 0.40),
         passage(SHIPPING, 1, 0, List.of("Shipping"),
-            "Orders ship from Shanghai. Delivery takes three to five days.", 0.031, 0.55));
+            "Orders ship from Shanghai. Delivery takes three to five days.", 0.031, 0.38));
   }
 
   /** A retriever that answers every query with the same passages and records the queries. */
