@@ -5,43 +5,23 @@
 //
 // Exit code 0 when every check passed; 1 (with the reason on stderr, and a screenshot of the failure) otherwise.
 // Run by ChatPageIT; needs `npm install --prefix http-edge/src/test/browser` and `apt-get install chromium`.
-import { chromium } from 'playwright-core';
+import {
+  check, launchChromium, recordProblems, recordReplyStates, scriptArguments, signUp,
+} from './support.mjs';
 
-const [url, screenshot] = process.argv.slice(2);
-if (!url || !screenshot) {
-  console.error('usage: node chat-page.mjs <page-url> <screenshot.png>');
-  process.exit(2);
-}
+const { url, screenshot } = scriptArguments('node chat-page.mjs <page-url> <screenshot.png>');
 
 const QUESTION = 'Where is my order 12345?';
 const EMAIL = `browser-${Date.now()}@example.com`;
 const PASSWORD = 'a long browser password';
 const EXPECTED = `Echo: ${QUESTION}`;
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 let page;
-const problems = [];
+let problems = [];
 try {
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } });
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      problems.push(`HTTP ${response.status()} ${response.request().method()} ${response.url()} `
-        + `(auth: ${response.request().headers().authorization ? 'yes' : 'no'})`);
-    }
-  });
+  problems = recordProblems(page);
   page.setDefaultTimeout(15_000);
 
   await page.goto(url);
@@ -58,12 +38,7 @@ try {
   await page.waitForSelector('#auth-error:not([hidden])');
 
   // Sign up: a new organisation and its owner.
-  await page.click('#auth-tab-signup');
-  await page.fill('#tenant-name', 'Browser Test Shop');
-  await page.fill('#auth-email', EMAIL);
-  await page.fill('#auth-password', PASSWORD);
-  await page.click('#auth-submit');
-  await page.waitForSelector('body[data-ready="true"]');
+  await signUp(page, { tenant: 'Browser Test Shop', email: EMAIL, password: PASSWORD });
   check((await page.textContent('#account-email')) === EMAIL, 'the signed-in email is shown');
   const stored = await page.evaluate(() => sessionStorage.getItem('voicehelper.refreshToken'));
   check(typeof stored === 'string' && stored.length > 20, 'the refresh token is kept in sessionStorage');
@@ -80,17 +55,7 @@ try {
   check(await page.locator('.conversation-item').count() === listedBefore + 1, 'the new conversation is listed');
   await page.waitForFunction(() => document.getElementById('conversation-title').textContent === 'New conversation');
 
-  // Record every state the reply's text goes through, to prove it streams in rather than appearing at once.
-  await page.evaluate(() => {
-    window.replyStates = [];
-    new MutationObserver(() => {
-      const replies = document.querySelectorAll('.message.assistant .content');
-      const last = replies[replies.length - 1];
-      if (last && window.replyStates[window.replyStates.length - 1] !== last.textContent) {
-        window.replyStates.push(last.textContent);
-      }
-    }).observe(document.getElementById('messages'), { subtree: true, childList: true, characterData: true });
-  });
+  await recordReplyStates(page);
 
   await page.fill('#message-input', QUESTION);
   await page.click('#send');

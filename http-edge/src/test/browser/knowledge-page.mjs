@@ -9,13 +9,11 @@
 // 1 (with the reason on stderr, and a screenshot of the failure) otherwise. Prints one JSON line with "ok":true.
 // Needs `npm ci --prefix http-edge/src/test/browser` and `apt-get install chromium` (or CHROMIUM_PATH).
 // KNOWLEDGE_READY_TIMEOUT_MS (default 60000) bounds each wait for indexing to finish.
-import { chromium } from 'playwright-core';
+import {
+  check, launchChromium, recordProblems, scriptArguments, signUp,
+} from './support.mjs';
 
-const [url, screenshot] = process.argv.slice(2);
-if (!url || !screenshot) {
-  console.error('usage: node knowledge-page.mjs <base-url> <screenshot.png>');
-  process.exit(2);
-}
+const { url, screenshot } = scriptArguments('node knowledge-page.mjs <base-url> <screenshot.png>');
 const base = new URL('/', url).href;
 const READY_TIMEOUT = Number(process.env.KNOWLEDGE_READY_TIMEOUT_MS || 60_000);
 
@@ -28,34 +26,16 @@ const V1 = '# Returns policy\n\nItems can be returned within **30 days** of deli
 const V2 = '# Returns policy\n\nItems can be returned within **60 days** of delivery, unused and in their box.\n\n'
   + '## Refunds\n\nRefunds reach the original payment method within 5 working days.\n\n退货政策：60 天内可退货。\n';
 
-function check(condition, message) {
-  if (!condition) throw new Error(message);
-}
-
 const markdown = (name, text) => ({ name, mimeType: 'text/markdown', buffer: Buffer.from(text, 'utf8') });
 
-const browser = await chromium.launch({
-  executablePath: process.env.CHROMIUM_PATH || '/usr/bin/chromium',
-  headless: true,
-  args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run',
-    '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-});
+const browser = await launchChromium();
 let page;
 let step = 'start';
-const problems = [];
+let problems = [];
 try {
   const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, acceptDownloads: true });
   page = await context.newPage();
-  page.on('pageerror', (error) => problems.push(`page error: ${error.message}`));
-  page.on('console', (message) => {
-    if (message.type() === 'error') problems.push(`console error: ${message.text()}`);
-  });
-  page.on('response', (response) => {
-    if (response.status() >= 400) {
-      problems.push(`HTTP ${response.status()} ${response.request().method()} ${response.url()} `
-        + `(auth: ${response.request().headers().authorization ? 'yes' : 'no'})`);
-    }
-  });
+  problems = recordProblems(page);
   page.setDefaultTimeout(15_000);
   const row = (name) => page.locator(`tr[data-testid="document-row"][data-name="${name}"]`);
   const versionItem = (n) => page.locator(`.kb-details li[data-testid="version"][data-version="${n}"]`);
@@ -69,12 +49,7 @@ try {
   step = 'sign up on the chat page';
   await page.click('[data-testid="sign-in-link"]');
   await page.waitForSelector('#auth-form');
-  await page.click('#auth-tab-signup');
-  await page.fill('#tenant-name', 'Knowledge Test Shop');
-  await page.fill('#auth-email', EMAIL);
-  await page.fill('#auth-password', PASSWORD);
-  await page.click('#auth-submit');
-  await page.waitForSelector('body[data-ready="true"]');
+  await signUp(page, { tenant: 'Knowledge Test Shop', email: EMAIL, password: PASSWORD });
 
   step = 'open the knowledge page from the chat page';
   await page.click('[data-testid="nav-knowledge"]');
