@@ -35,7 +35,10 @@ class KnowledgeApiIT {
 
   @BeforeAll
   static void startNode() {
-    node = SingleNode.start("knowledge", "voicehelper.http.knowledge.max-upload-size = " + MAX_UPLOAD);
+    // The validation cases go back to back: limits that high are not what this test is about (TenantLimitsIT).
+    node = SingleNode.start("knowledge", "voicehelper.http.knowledge.max-upload-size = " + MAX_UPLOAD,
+        "voicehelper.limits.requests.per-second = 10000", "voicehelper.limits.requests.burst = 10000",
+        "voicehelper.limits.requests.per-user-per-second = 10000", "voicehelper.limits.requests.per-user-burst = 10000");
     probes = node.probes;
     api = node.api;
   }

@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import io.voicehelper.cluster.NodeTestSupport.Response;
 import io.voicehelper.cluster.NodeTestSupport.SseEvent;
 import io.voicehelper.cluster.NodeTestSupport.SseStream;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.stream.Collectors;
@@ -61,19 +60,9 @@ class RagChatIT {
 
   @Test
   void questionsAreAnsweredFromTheDocumentsWithCitations() throws Exception {
-    Eventually.ok(() -> NodeTestSupport.signUp(api));
-    String collection = Eventually.ok(() -> NodeTestSupport.post(api + "/collections", "{\"name\":\"FAQ\"}"))
-        .body().get("id").asText();
-    Response uploaded = NodeTestSupport.upload(api + "/collections/" + collection + "/documents", null,
-        "returns.md", POLICY.getBytes(StandardCharsets.UTF_8), false);
-    assertEquals(202, uploaded.status(), uploaded.raw().body());
-    String documentId = uploaded.body().get("id").asText();
-    // Document names come from the document list, a read model that follows the document within moments.
-    node.probes.createTestProbe().awaitAssert(Duration.ofSeconds(90), Duration.ofMillis(250), () -> {
-      Response list = NodeTestSupport.get(api + "/collections/" + collection + "/documents");
-      assertEquals("READY", list.body().get("documents").get(0).get("state").asText(), list.raw().body());
-      return null;
-    });
+    SingleNode.Uploaded uploaded = node.signUpAndUpload("FAQ", "returns.md", POLICY);
+    String collection = uploaded.collectionId();
+    String documentId = uploaded.documentId();
 
     Response unknown = NodeTestSupport.post(api + "/conversations", "{\"collections\":[\"no-such-collection\"]}");
     assertEquals(404, unknown.status(), unknown.raw().body());

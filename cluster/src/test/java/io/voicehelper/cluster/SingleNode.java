@@ -43,6 +43,28 @@ final class SingleNode implements AutoCloseable {
     return new SingleNode(system, probes, api);
   }
 
+  /** A collection and the document uploaded to it. */
+  record Uploaded(String collectionId, String documentId) {}
+
+  /**
+   * Signs up (the shared test user), creates a collection named {@code collectionName}, uploads {@code text} as
+   * {@code fileName} and waits until the document list shows it READY (document names come from that read model).
+   */
+  Uploaded signUpAndUpload(String collectionName, String fileName, String text) throws Exception {
+    Eventually.ok(() -> NodeTestSupport.signUp(api));
+    String collection = Eventually.ok(() -> NodeTestSupport.post(api + "/collections",
+        NodeTestSupport.JSON.writeValueAsString(java.util.Map.of("name", collectionName)))).body().get("id").asText();
+    NodeTestSupport.Response uploaded = NodeTestSupport.upload(api + "/collections/" + collection + "/documents",
+        null, fileName, text.getBytes(java.nio.charset.StandardCharsets.UTF_8), false);
+    assertEquals(202, uploaded.status(), uploaded.raw().body());
+    probes.createTestProbe().awaitAssert(Duration.ofSeconds(90), Duration.ofMillis(250), () -> {
+      NodeTestSupport.Response list = NodeTestSupport.get(api + "/collections/" + collection + "/documents");
+      assertEquals("READY", list.body().get("documents").get(0).get("state").asText(), list.raw().body());
+      return null;
+    });
+    return new Uploaded(collection, uploaded.body().get("id").asText());
+  }
+
   @Override
   public void close() throws Exception {
     probes.shutdownTestKit();

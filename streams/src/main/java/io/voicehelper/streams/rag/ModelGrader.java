@@ -18,7 +18,7 @@ import java.util.regex.Pattern;
  */
 public final class ModelGrader implements PassageGrader {
 
-  static final String INSTRUCTION = "You grade search results for a customer-service assistant. For each numbered "
+  public static final String INSTRUCTION = "You grade search results for a customer-service assistant. For each numbered "
       + "passage, decide whether it contains information that helps answer the user's question. Answer with the "
       + "numbers of the helpful passages separated by commas, for example \"1, 3\", or with NONE if no passage "
       + "helps. Answer with the numbers or NONE only.";

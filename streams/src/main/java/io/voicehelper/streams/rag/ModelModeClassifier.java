@@ -17,7 +17,7 @@ import java.util.regex.Pattern;
  */
 public final class ModelModeClassifier {
 
-  static final String INSTRUCTION = "You route the messages of a company's customer-service assistant. Answer CHAT "
+  public static final String INSTRUCTION = "You route the messages of a company's customer-service assistant. Answer CHAT "
       + "if the message is a greeting, thanks, small talk, or about the conversation itself. Answer DOCS if it asks "
       + "for information the company's documents could hold: products, orders, prices, policies, procedures, "
       + "troubleshooting, facts about the company. Answer with the one word only.";

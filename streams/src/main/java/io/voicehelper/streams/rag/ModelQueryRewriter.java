@@ -22,7 +22,7 @@ public final class ModelQueryRewriter implements QueryRewriter {
   static final String INSTRUCTION = "Rewrite the user's last question as one standalone search query for a "
       + "knowledge base: resolve pronouns and references to the earlier turns, keep the question's language, and "
       + "answer with the query only, without quotes or explanation.";
-  static final String RETRY_INSTRUCTION = "A search of the company's knowledge base for the user's question did not "
+  public static final String RETRY_INSTRUCTION = "A search of the company's knowledge base for the user's question did not "
       + "find what answers it. Write one different search query for the same question: other words, synonyms, the "
       + "terms a policy or manual would use, or a broader phrasing. Keep the question's language and answer with the "
       + "query only, without quotes or explanation.";

@@ -14,7 +14,7 @@ import java.util.regex.Pattern;
  */
 public final class ModelSupportChecker implements SupportChecker {
 
-  static final String INSTRUCTION = "You check answers of a customer-service assistant against the numbered sources "
+  public static final String INSTRUCTION = "You check answers of a customer-service assistant against the numbered sources "
       + "they were written from. Answer SUPPORTED if every statement of the answer is stated in or directly follows "
       + "from the sources, PARTIAL if some statements are and some are not, UNSUPPORTED if its main statements are "
       + "not in the sources. An answer that says the sources do not cover the question is SUPPORTED when they do not. "
