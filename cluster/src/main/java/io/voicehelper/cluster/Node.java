@@ -132,7 +132,8 @@ public final class Node {
       TenantLimiterEntity.init(system, limitSettings);
       TenantLimitsEntity.init(system, limitSettings, change -> accounts.audit(change.tenantId(), change.changedBy(),
           "limits.changed", "limits", null, "now " + change.effective()));
-      LimitsClient limitsClient = new LimitsClient(system, limitSettings, limitEdge.askTimeout());
+      LimitsClient limitsClient = new LimitsClient(system, limitSettings, limitEdge.askTimeout(),
+          limitEdge.quotaAskTimeout());
       LimitsAdminRoutes limitsAdmin = new LimitsAdminRoutes(limitsClient);
 
       ConversationEntity.init(system,

@@ -20,13 +20,24 @@ public final class LimitsClient {
   private final ClusterSharding sharding;
   private final LimitSettings settings;
   private final Duration askTimeout;
+  private final Duration ledgerAskTimeout;
 
   /** {@code askTimeout} bounds every ask; keep it short, it is on the path of each request. */
   public LimitsClient(ActorSystem<?> system, LimitSettings settings, Duration askTimeout) {
+    this(system, settings, askTimeout, askTimeout);
+  }
+
+  /**
+   * {@code askTimeout} bounds the asks of the request limiter (on the path of each request, so short);
+   * {@code ledgerAskTimeout} bounds those of the token ledger, which come before a model call that takes seconds
+   * anyway and must outlast the ledger's recovery on a new node after a failover.
+   */
+  public LimitsClient(ActorSystem<?> system, LimitSettings settings, Duration askTimeout, Duration ledgerAskTimeout) {
     this.system = system;
     this.sharding = ClusterSharding.get(system);
     this.settings = settings;
     this.askTimeout = askTimeout;
+    this.ledgerAskTimeout = ledgerAskTimeout;
   }
 
   public LimitSettings settings() {
@@ -56,28 +67,28 @@ public final class LimitsClient {
   public CompletionStage<TenantLimitsEntity.Reservation> reserveTokens(String tenantId, long tokens) {
     String reservationId = UUID.randomUUID().toString();
     return quota(tenantId).askWithStatus(
-        replyTo -> new TenantLimitsEntity.Reserve(reservationId, tokens, replyTo), askTimeout);
+        replyTo -> new TenantLimitsEntity.Reserve(reservationId, tokens, replyTo), ledgerAskTimeout);
   }
 
   /** Drops a reservation whose model call will not happen. */
   public CompletionStage<Done> releaseTokens(String tenantId, String reservationId) {
     return quota(tenantId).askWithStatus(
-        replyTo -> new TenantLimitsEntity.Release(reservationId, replyTo), askTimeout);
+        replyTo -> new TenantLimitsEntity.Release(reservationId, replyTo), ledgerAskTimeout);
   }
 
   public CompletionStage<TenantLimitsEntity.LimitsView> limits(String tenantId) {
-    return quota(tenantId).askWithStatus(TenantLimitsEntity.GetLimits::new, askTimeout);
+    return quota(tenantId).askWithStatus(TenantLimitsEntity.GetLimits::new, ledgerAskTimeout);
   }
 
   /** Replaces the tenant's overrides; fails with {@code INVALID: ...} when the result is not a valid set. */
   public CompletionStage<TenantLimitsEntity.LimitsView> setLimits(
       String tenantId, LimitOverrides overrides, String changedBy) {
     return quota(tenantId).askWithStatus(
-        replyTo -> new TenantLimitsEntity.SetLimits(overrides, changedBy, replyTo), askTimeout);
+        replyTo -> new TenantLimitsEntity.SetLimits(overrides, changedBy, replyTo), ledgerAskTimeout);
   }
 
   public CompletionStage<TenantLimitsEntity.Usage> usage(String tenantId) {
-    return quota(tenantId).askWithStatus(TenantLimitsEntity.GetUsage::new, askTimeout);
+    return quota(tenantId).askWithStatus(TenantLimitsEntity.GetUsage::new, ledgerAskTimeout);
   }
 
   public CompletionStage<TenantLimiterEntity.LimiterStatus> limiterStatus(String tenantId) {

@@ -230,9 +230,10 @@ public final class LimitDirectives {
     long now = System.nanoTime();
     long last = lastWarning.get();
     if (now - last >= WARN_EVERY_NANOS && lastWarning.compareAndSet(last, now)) {
+      boolean quota = "token quota".equals(what);
       log.warn("The {} limit of tenant {} did not answer within {}; failing {}", what, tenantId,
-          settings.askTimeout(), "token quota".equals(what)
-              ? (settings.quotaFailOpen() ? "open" : "closed") : (settings.failOpen() ? "open" : "closed"));
+          quota ? settings.quotaAskTimeout() : settings.askTimeout(),
+          quota ? (settings.quotaFailOpen() ? "open" : "closed") : (settings.failOpen() ? "open" : "closed"));
     }
   }
 

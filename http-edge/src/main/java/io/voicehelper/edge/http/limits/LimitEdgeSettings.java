@@ -7,7 +7,8 @@ import java.time.Duration;
  * How the edge asks the cluster-wide limits, read once from {@code voicehelper.limits.edge} (see this module's
  * {@code reference.conf} for what each one does, its unit and its default).
  *
- * @param askTimeout how long a request waits for a limiter or the token ledger
+ * @param askTimeout how long a request waits for its request limiter
+ * @param quotaAskTimeout how long a model call waits for the token ledger (reservation, release, admin reads)
  * @param failOpen whether requests and streams proceed unlimited while their limiter does not answer
  * @param quotaFailOpen whether model calls proceed without a reservation while the token ledger does not answer
  * @param reserveTokens tokens reserved per message on top of the message's own estimate (context and reply)
@@ -16,6 +17,7 @@ import java.time.Duration;
  */
 public record LimitEdgeSettings(
     Duration askTimeout,
+    Duration quotaAskTimeout,
     boolean failOpen,
     boolean quotaFailOpen,
     int reserveTokens,
@@ -25,6 +27,7 @@ public record LimitEdgeSettings(
   public static LimitEdgeSettings fromConfig(Config config) {
     return new LimitEdgeSettings(
         config.getDuration("ask-timeout"),
+        config.getDuration("quota-ask-timeout"),
         config.getBoolean("fail-open"),
         config.getBoolean("quota-fail-open"),
         config.getInt("reserve-tokens"),

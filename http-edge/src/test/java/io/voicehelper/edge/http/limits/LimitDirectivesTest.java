@@ -150,10 +150,10 @@ class LimitDirectivesTest {
       io.voicehelper.entities.limits.TenantLimiterEntity.init(alone.system(), settings);
       io.voicehelper.entities.limits.TenantLimitsEntity.init(alone.system(), settings,
           io.voicehelper.entities.limits.LimitsAuditor.NONE);
-      LimitEdgeSettings edge = new LimitEdgeSettings(Duration.ofMillis(300), true, false, 100, Duration.ofSeconds(5),
-          Duration.ofSeconds(1));
-      LimitDirectives directives = new LimitDirectives(new LimitsClient(alone.system(), settings, edge.askTimeout()),
-          edge);
+      LimitEdgeSettings edge = new LimitEdgeSettings(Duration.ofMillis(300), Duration.ofMillis(300), true, false, 100,
+          Duration.ofSeconds(5), Duration.ofSeconds(1));
+      LimitDirectives directives = new LimitDirectives(
+          new LimitsClient(alone.system(), settings, edge.askTimeout(), edge.quotaAskTimeout()), edge);
       ServerBinding binding = HttpServer.start(alone.system(), EdgeRoutes.seal(LimitsEdgeTestKit.testRoutes(directives)),
           EdgeSettings.fromConfig(config.getConfig("voicehelper.http"))).toCompletableFuture().get(10, TimeUnit.SECONDS);
       String base = "http://127.0.0.1:" + binding.localAddress().getPort();

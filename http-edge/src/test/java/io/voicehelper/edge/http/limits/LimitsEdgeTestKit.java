@@ -96,7 +96,7 @@ final class LimitsEdgeTestKit implements AutoCloseable {
         LimitEdgeSettings.fromConfig(system.settings().config().getConfig("voicehelper.limits.edge"));
     TenantLimitsEntity.init(system, limitSettings, audited::add);
     TenantLimiterEntity.init(system, limitSettings);
-    client = new LimitsClient(system, limitSettings, edgeSettings.askTimeout());
+    client = new LimitsClient(system, limitSettings, edgeSettings.askTimeout(), edgeSettings.quotaAskTimeout());
     limits = new LimitDirectives(client, edgeSettings);
     EdgeSettings settings = EdgeSettings.fromConfig(system.settings().config().getConfig("voicehelper.http"));
     binding = HttpServer.start(system, EdgeRoutes.seal(testRoutes(limits), adminRoutes(new LimitsAdminRoutes(client))),
