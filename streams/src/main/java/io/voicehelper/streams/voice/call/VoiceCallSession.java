@@ -135,7 +135,7 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
       java.util.function.Supplier<Flow<String, String, NotUsed>> sentences,
       TurnPolicy turnPolicy,
       String vadName,
-      VoiceCallSettings settings) {}
+      CallSessionSettings settings) {}
 
   /**
    * The session's flow: what the client sends in, what the server answers out. The session's actor lives as long
@@ -184,7 +184,7 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
   private final CallIdentity caller;
   private final BoundedSourceQueue<ServerMessage> out;
   private final Runnable onStop;
-  private final VoiceCallSettings settings;
+  private final CallSessionSettings settings;
 
   private ClientMessage.Start start;
   private VoiceOptions voice;

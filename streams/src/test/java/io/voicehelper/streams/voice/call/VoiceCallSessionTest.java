@@ -174,7 +174,7 @@ class VoiceCallSessionTest {
 
   @Test
   void aClientThatDoesNotReadIsClosedWithBoundedMemory() throws Exception {
-    VoiceCallSettings small = new VoiceCallSettings(10, 16, 50, Duration.ofMillis(20), Duration.ofMillis(2000), 64);
+    CallSessionSettings small = new CallSessionSettings(10, 16, 50, Duration.ofMillis(20), Duration.ofMillis(2000), 64);
     FakeBackend backend = new FakeBackend();
     Pair<BoundedSourceQueue<ClientMessage>, Source<ClientMessage, NotUsed>> in =
         Source.<ClientMessage>queue(16).preMaterialize(testKit.system());
@@ -208,7 +208,7 @@ class VoiceCallSessionTest {
     return new ClientMessage.Start("en-US", null, null, 1.0, 1.0, null, null, List.of());
   }
 
-  private static VoiceCallSession.Parts parts(FakeBackend backend, VoiceCallSettings settings,
+  private static VoiceCallSession.Parts parts(FakeBackend backend, CallSessionSettings settings,
       VoiceAudioSettings.Segmenter segmenter, Duration turnSilence) {
     return new VoiceCallSession.Parts(backend,
         language -> Optional.of(new ScriptedRecognizer("what is the return policy")),
@@ -236,7 +236,7 @@ class VoiceCallSessionTest {
 
     Harness(int frame, Duration turnSilence, VoiceAudioSettings.Segmenter segmenter) {
       this.frame = frame;
-      VoiceCallSettings settings = new VoiceCallSettings(10, 4096, 200, Duration.ofMillis(20),
+      CallSessionSettings settings = new CallSessionSettings(10, 4096, 200, Duration.ofMillis(20),
           Duration.ofMillis(100), 256);
       Pair<BoundedSourceQueue<ClientMessage>, Source<ClientMessage, NotUsed>> queue =
           Source.<ClientMessage>queue(4096).preMaterialize(testKit.system());

@@ -15,12 +15,12 @@ import java.time.Duration;
  * @param playbackLead how far ahead of real time the reply's audio is sent (the client's jitter buffer)
  * @param sentenceText reply text queued for synthesis, in deltas
  */
-public record VoiceCallSettings(
+public record CallSessionSettings(
     int maxCalls, int outBuffer, int asrBuffer, Duration audioFrame, Duration playbackLead, int sentenceText) {
 
   public static final String CONFIG_PATH = "voicehelper.voice.session";
 
-  public VoiceCallSettings {
+  public CallSessionSettings {
     if (maxCalls < 1 || outBuffer < 16 || asrBuffer < 4 || sentenceText < 16) {
       throw new IllegalArgumentException(CONFIG_PATH + ": sizes are too small");
     }
@@ -29,8 +29,8 @@ public record VoiceCallSettings(
     }
   }
 
-  public static VoiceCallSettings fromConfig(Config config) {
-    return new VoiceCallSettings(
+  public static CallSessionSettings fromConfig(Config config) {
+    return new CallSessionSettings(
         config.getInt("max-calls"),
         config.getInt("out-buffer"),
         config.getInt("asr-buffer"),
