@@ -7,41 +7,27 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.voicehelper.streams.voice.Pcm;
 import io.voicehelper.streams.voice.SpeechFixtures;
 import io.voicehelper.streams.voice.VoiceOptions;
-import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(LogCapturingExtension.class)
-class EspeakSynthesizerTest {
+class EspeakSynthesizerTest extends EngineTesting {
 
   private static final String PROGRAM = "espeak-ng";
-  private static ActorTestKit testKit;
   private static EspeakSynthesizer espeak;
 
   @BeforeAll
-  static void startSystem() {
-    testKit = ActorTestKit.create();
+  static void setUp() {
     VoiceEngineSettings settings = EngineTesting.settings("");
     espeak = new EspeakSynthesizer(settings.espeak(), EspeakSynthesizer.installedVoices(PROGRAM),
-        EngineTesting.blocking(testKit), VoiceEngineSettings.DISPATCHER);
-  }
-
-  @AfterAll
-  static void stopSystem() {
-    testKit.shutdownTestKit();
+        EngineTesting.blocking(), VoiceEngineSettings.DISPATCHER);
   }
 
   @BeforeEach
@@ -116,10 +102,6 @@ class EspeakSynthesizerTest {
 
     listener.cancel();
 
-    TestProbe<Void> waiter = testKit.createTestProbe();
-    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(before, EngineTesting.running(PROGRAM).size());
-      return null;
-    });
+    expectRunning(PROGRAM, before);
   }
 }

@@ -10,32 +10,20 @@ import io.voicehelper.streams.voice.SpeechRecognizer.Transcript;
 import io.voicehelper.streams.voice.VoiceOptions;
 import java.util.List;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(LogCapturingExtension.class)
-class FreeTtsSynthesizerTest {
+class FreeTtsSynthesizerTest extends EngineTesting {
 
-  private static ActorTestKit testKit;
   private static FreeTtsSynthesizer freeTts;
 
   @BeforeAll
-  static void startSystem() {
-    testKit = ActorTestKit.create();
-    freeTts = new FreeTtsSynthesizer(1, EngineTesting.blocking(testKit));
-  }
-
-  @AfterAll
-  static void stopSystem() {
-    testKit.shutdownTestKit();
+  static void setUp() {
+    freeTts = new FreeTtsSynthesizer(1, EngineTesting.blocking());
   }
 
   private List<ByteString> speak(String text, VoiceOptions voice) throws Exception {
@@ -90,7 +78,7 @@ class FreeTtsSynthesizerTest {
     VoiceEngineSettings settings = EngineTesting.settings("");
     SpeechFixtures.requireFile(settings.pocketsphinx().languageModel());
     PocketsphinxRecognizer pocketsphinx = new PocketsphinxRecognizer(
-        settings.pocketsphinx(), EngineTesting.blocking(testKit), VoiceEngineSettings.DISPATCHER);
+        settings.pocketsphinx(), EngineTesting.blocking(), VoiceEngineSettings.DISPATCHER);
 
     for (String question : List.of("how do i reset my password", "how do i change my email address")) {
       List<Transcript> heard = freeTts.synthesize(question, VoiceOptions.of("en-US"))

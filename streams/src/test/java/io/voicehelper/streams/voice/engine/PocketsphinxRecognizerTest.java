@@ -12,13 +12,9 @@ import static org.junit.jupiter.api.Assertions.assertTrue;
 import io.voicehelper.streams.voice.SpeechFixtures;
 import io.voicehelper.streams.voice.SpeechRecognizer.Transcript;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
-import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
-import org.apache.pekko.actor.testkit.typed.javadsl.TestProbe;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.javadsl.Keep;
 import org.apache.pekko.stream.javadsl.Sink;
@@ -28,28 +24,18 @@ import org.apache.pekko.stream.testkit.TestSubscriber;
 import org.apache.pekko.stream.testkit.javadsl.TestSource;
 import org.apache.pekko.stream.testkit.javadsl.TestSink;
 import org.apache.pekko.util.ByteString;
-import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
-import org.junit.jupiter.api.extension.ExtendWith;
 
-@ExtendWith(LogCapturingExtension.class)
-class PocketsphinxRecognizerTest {
+class PocketsphinxRecognizerTest extends EngineTesting {
 
   private static final String PROGRAM = "pocketsphinx_continuous";
-  private static ActorTestKit testKit;
   private static VoiceEngineSettings settings;
 
   @BeforeAll
-  static void startSystem() {
-    testKit = ActorTestKit.create();
+  static void setUp() {
     settings = EngineTesting.settings("");
-  }
-
-  @AfterAll
-  static void stopSystem() {
-    testKit.shutdownTestKit();
   }
 
   @BeforeEach
@@ -59,7 +45,7 @@ class PocketsphinxRecognizerTest {
   }
 
   private PocketsphinxRecognizer recognizer(VoiceEngineSettings.Pocketsphinx pocketsphinx) {
-    return new PocketsphinxRecognizer(pocketsphinx, EngineTesting.blocking(testKit), VoiceEngineSettings.DISPATCHER);
+    return new PocketsphinxRecognizer(pocketsphinx, EngineTesting.blocking(), VoiceEngineSettings.DISPATCHER);
   }
 
   private List<Transcript> recognize(ByteString audio) throws Exception {
@@ -114,7 +100,7 @@ class PocketsphinxRecognizerTest {
     probes.second().cancel();
 
     probes.first().expectCancellation();
-    expectRunning(before);
+    expectRunning(PROGRAM, before);
   }
 
   @Test
@@ -125,7 +111,7 @@ class PocketsphinxRecognizerTest {
     probes.first().sendError(new IllegalStateException("client went away"));
 
     assertEquals("client went away", probes.second().expectError().getMessage());
-    expectRunning(before);
+    expectRunning(PROGRAM, before);
   }
 
   /** A recognition that has heard some speech and whose process runs. */
@@ -137,17 +123,10 @@ class PocketsphinxRecognizerTest {
             .run(testKit.system());
     probes.second().request(10);
     frames(speak("where is my order"), 20).forEach(probes.first()::sendNext);
-    expectRunning(before + 1);
+    expectRunning(PROGRAM, before + 1);
     return probes;
   }
 
-  private void expectRunning(int processes) {
-    TestProbe<Void> waiter = testKit.createTestProbe();
-    waiter.awaitAssert(Duration.ofSeconds(5), () -> {
-      assertEquals(processes, EngineTesting.running(PROGRAM).size());
-      return null;
-    });
-  }
 
   @Test
   void aBrokenModelFailsWithThePocketsphinxError() {

@@ -32,6 +32,19 @@ public final class TranscriptAssembler {
         .mapMaterializedValue(started -> NotUsed.notUsed());
   }
 
+  /** What an engine heard: an in-progress hypothesis, or a finished segment ({@code segmentDone}). */
+  public record Heard(String text, boolean segmentDone) {
+    public Heard {
+      if (text == null) throw new IllegalArgumentException("text is required");
+    }
+  }
+
+  /** A flow of an engine's hypotheses and segments to transcripts, the final one when they complete. */
+  public static Flow<Heard, Transcript, NotUsed> flow() {
+    return flow((assembler, heard) ->
+        heard.segmentDone() ? assembler.segment(heard.text()) : assembler.hypothesis(heard.text()));
+  }
+
   private final List<String> segments = new ArrayList<>();
   private String lastPartial = "";
 
