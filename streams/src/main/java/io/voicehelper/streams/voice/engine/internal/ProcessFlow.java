@@ -52,12 +52,6 @@ public final class ProcessFlow {
     }
     CompletableFuture<String> stderr = CompletableFuture.supplyAsync(() -> tail(process.getErrorStream()), blocking);
     OutputStream stdin = process.getOutputStream();
-
-    Flow<ByteString, ByteString, NotUsed> feed = Flow.<ByteString>create()
-        .mapAsync(1, chunk -> CompletableFuture.supplyAsync(() -> write(stdin, chunk), blocking))
-        .concatLazy(Source.lazyCompletionStage(() -> CompletableFuture.supplyAsync(() -> close(stdin), blocking)))
-        .filter(ignored -> false);
-
     Source<ByteString, NotUsed> stdout = StreamConverters.fromInputStream(process::getInputStream, STDOUT_CHUNK)
         .withAttributes(ActorAttributes.dispatcher(dispatcher))
         .mapMaterializedValue(io -> NotUsed.notUsed())
@@ -69,32 +63,25 @@ public final class ProcessFlow {
           return ByteString.emptyByteString();
         })))
         .filter(bytes -> !bytes.isEmpty());
-
-    return feed.merge(stdout, false)
-        .watchTermination((notUsed, done) -> {
-          done.whenComplete((ok, failure) -> kill(process));
-          return notUsed;
-        });
+    return Duplex.flow(chunk -> write(stdin, chunk), () -> close(stdin), stdout, () -> kill(process), blocking);
   }
 
   /** Writes one chunk; a closed pipe (the program exited or stopped reading) drops it: the exit code tells why. */
-  private static ByteString write(OutputStream stdin, ByteString chunk) {
+  private static void write(OutputStream stdin, ByteString chunk) {
     try {
       stdin.write(chunk.toArrayUnsafe());
       stdin.flush();
     } catch (IOException closed) {
       // the program is gone or done reading: the exit status decides the outcome
     }
-    return chunk;
   }
 
-  private static ByteString close(OutputStream stdin) {
+  private static void close(OutputStream stdin) {
     try {
       stdin.close();
     } catch (IOException alreadyClosed) {
       // nothing left to flush
     }
-    return ByteString.emptyByteString();
   }
 
   /** The last characters the program wrote to stderr (read to its end so the program never blocks on it). */
