@@ -91,7 +91,7 @@
     startWaiters: [], // Start's promise: resolved by the first `started`, rejected when the call ends before it
   };
   const audio = { context: null, stream: null, source: null, worklet: null };
-  const playback = { nextTime: 0, sources: new Set(), muted: false };
+  const playback = { nextTime: 0, sources: new Set(), muted: false, turnId: null };
   const turns = new Map(); // turnId -> { user, assistant, lastSeq }
   const pendingTyped = []; // typed questions not yet tied to a turn, oldest first
 
@@ -247,11 +247,10 @@
     els.turns.scrollTop = els.turns.scrollHeight;
   }
 
+  /** The answer was cut short while it was read out: the chat keeps what was heard, the page says so. */
   function markInterrupted(turnId) {
     const t = turns.get(turnId);
-    if (t && t.assistant && t.assistant.dataset.status !== 'completed') {
-      setStatus(t.assistant, 'interrupted', 'You interrupted the answer.');
-    }
+    if (t && t.assistant) setStatus(t.assistant, 'interrupted', 'You interrupted the answer.');
   }
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -413,6 +412,7 @@
       case 'reply.done': return showDone(event);
       case 'tts.start':
         playback.muted = false;
+        playback.turnId = event.turnId;
         return undefined;
       case 'tts.end':
         if (event.interrupted) {
@@ -563,8 +563,10 @@
   }
 
   function interrupt() {
+    const speaking = playback.sources.size > 0;
     stopPlayback();
     send({ type: 'interrupt' });
+    if (speaking) markInterrupted(playback.turnId);
   }
 
   function sendTyped(event) {

@@ -9,6 +9,8 @@ import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Assumptions;
 
@@ -46,17 +48,19 @@ final class BrowserScript {
 
   /**
    * Runs {@code script} (e.g. {@code knowledge-page.mjs}) with the node's root URL (from its {@code api}, e.g.
-   * {@code http://127.0.0.1:8080/api/v1}) and the screenshot path; fails unless it passed within {@code within}.
-   * Returns its output.
+   * {@code http://127.0.0.1:8080/api/v1}), the screenshot path and {@code more} arguments; fails unless it passed
+   * within {@code within}. Returns its output.
    */
-  static String run(String script, String api, Duration within) throws Exception {
+  static String run(String script, String api, Duration within, String... more) throws Exception {
     String name = script.replaceFirst("\\.mjs$", "");
     Path screenshot = Path.of("target", name + ".png");
     Path log = Path.of("target", name + ".log");
     Files.createDirectories(screenshot.getParent());
     Files.deleteIfExists(screenshot);
-    Process browser = new ProcessBuilder("node", DIR.resolve(script).toString(),
-        URI.create(api).resolve("/").toString(), screenshot.toString())
+    List<String> command = new ArrayList<>(List.of("node", DIR.resolve(script).toString(),
+        URI.create(api).resolve("/").toString(), screenshot.toString()));
+    command.addAll(List.of(more));
+    Process browser = new ProcessBuilder(command)
         .redirectErrorStream(true)
         .redirectOutput(log.toFile())
         .start();
