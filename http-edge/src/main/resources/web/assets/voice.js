@@ -1,4 +1,4 @@
-// VoiceHelper voice page: a call over the voice WebSocket (docs/voice-api.md). The microphone goes through an
+// VoiceHelper voice page: a call over the voice WebSocket (docs/api.md, "Voice page"). The microphone goes through an
 // AudioWorklet (pcm-worklet.js) that sends 20 ms PCM16 16 kHz frames; the server's PCM16 16 kHz frames are played
 // gap-free on the audio clock; transcripts, replies, citations and per-turn metrics are shown as they arrive.
 // Plain JavaScript, no build step. Every piece of text from the server or the user goes in through textContent.
@@ -90,7 +90,7 @@
     timer: null, // the pending reconnect or the Stop grace period
     startWaiters: [], // Start's promise: resolved by the first `started`, rejected when the call ends before it
   };
-  const audio = { context: null, stream: null, source: null, worklet: null };
+  const audio = { context: null, workletLoaded: null, stream: null, source: null, worklet: null };
   const playback = { nextTime: 0, sources: new Set(), muted: false, turnId: null };
   const turns = new Map(); // turnId -> { user, assistant, lastSeq }
   const pendingTyped = []; // typed questions not yet tied to a turn, oldest first
@@ -185,6 +185,7 @@
     }
     const article = userArticle(t, turnId);
     article.dataset.final = String(Boolean(final));
+    article.setAttribute('aria-busy', String(!final)); // screen readers read the words once, when final
     setContent(article, text);
     setStatus(article, final ? 'accepted' : 'hearing');
     if (final) assistantArticle(t, turnId);
@@ -324,7 +325,8 @@
       return;
     }
     audio.stream = stream;
-    await context.audioWorklet.addModule('/assets/pcm-worklet.js');
+    if (!audio.workletLoaded) audio.workletLoaded = context.audioWorklet.addModule('/assets/pcm-worklet.js');
+    await audio.workletLoaded;
     const worklet = new AudioWorkletNode(context, 'pcm16-downsampler',
       { numberOfInputs: 1, numberOfOutputs: 1, outputChannelCount: [1] });
     worklet.port.onmessage = (event) => {
