@@ -82,6 +82,14 @@ public final class ConversationEntity
   static final String INTERRUPTED_BY_NODE_LOSS =
       "generation was cut off when the node running it stopped";
   static final String INTERRUPTED_BY_CLIENT = "every client stopped listening";
+  /** The reason of an {@link InterruptReply} that gave none. */
+  public static final String INTERRUPTED_BY_CALLER = "barge-in";
+
+  /** The channel of a message typed in a chat (the default, and that of every message written before channels). */
+  public static final String CHANNEL_CHAT = "chat";
+  /** The channel of a message spoken in a voice call, and of its reply. */
+  public static final String CHANNEL_VOICE = "voice";
+  private static final Set<String> CHANNELS = Set.of(CHANNEL_CHAT, CHANNEL_VOICE);
 
   /** The sharded entity id of a conversation: the tenant, then the conversation. */
   public static String entityId(String tenantId, String conversationId) {
@@ -179,15 +187,38 @@ public final class ConversationEntity
    * idempotency window answers with the original message and reply, or {@link Rejection#CONFLICT} if the content
    * differs. {@code quotaReservation} may be {@code null}; when set, the token reservation the edge made for this
    * message's reply is settled with the reply's actual usage when it ends (see {@code docs/limits.md}).
+   * {@code channel} is {@link #CHANNEL_CHAT} (also when {@code null}) or {@link #CHANNEL_VOICE}; anything else is
+   * {@link Rejection#INVALID}.
    */
   public record SendMessage(
-      String content, String idempotencyKey, String quotaReservation, ActorRef<StatusReply<Accepted>> replyTo)
+      String content,
+      String idempotencyKey,
+      String quotaReservation,
+      String channel,
+      ActorRef<StatusReply<Accepted>> replyTo)
       implements Command {
 
+    public SendMessage(
+        String content, String idempotencyKey, String quotaReservation, ActorRef<StatusReply<Accepted>> replyTo) {
+      this(content, idempotencyKey, quotaReservation, null, replyTo);
+    }
+
     public SendMessage(String content, String idempotencyKey, ActorRef<StatusReply<Accepted>> replyTo) {
-      this(content, idempotencyKey, null, replyTo);
+      this(content, idempotencyKey, null, null, replyTo);
     }
   }
+
+  /**
+   * The caller barged in on a reply: from now on the stored reply is what the caller actually heard. A reply being
+   * generated is stopped at once; a finished one is cut; a queued one is never generated. In every case the reply
+   * ends {@code interrupted} with {@code reason} ({@link #INTERRUPTED_BY_CALLER} when {@code null}) and its text
+   * cut to the first {@code heardChars} characters, counted in Unicode code points ({@code null}: keep all the text
+   * generated so far; more than the text: keep all). Repeating it changes nothing; an unknown reply is
+   * {@link Rejection#NOT_FOUND}, a negative {@code heardChars} {@link Rejection#INVALID}.
+   */
+  public record InterruptReply(
+      String replyId, Integer heardChars, String reason, ActorRef<StatusReply<Done>> replyTo)
+      implements Command {}
 
   /** Answers with the conversation and its messages. */
   public record Get(ActorRef<StatusReply<View>> replyTo) implements Command {}
@@ -247,7 +278,9 @@ public final class ConversationEntity
   /**
    * One message as clients see it. {@code status} is {@code accepted} for user messages, and {@code queued},
    * {@code generating}, {@code completed} or {@code interrupted} for replies. {@code grounding} is set on completed
-   * replies that were routed (mode, reason, citations), {@code null} otherwise.
+   * replies that were routed (mode, reason, citations), {@code null} otherwise. {@code channel} is
+   * {@link #CHANNEL_CHAT} or {@link #CHANNEL_VOICE}: that of the user message, for a reply that of the message it
+   * answers.
    */
   public record MessageView(
       String id,
@@ -262,8 +295,17 @@ public final class ConversationEntity
       int outputTokens,
       long latencyMillis,
       String reason,
-      ReplyGenerator.Grounding grounding)
-      implements CborSerializable {}
+      ReplyGenerator.Grounding grounding,
+      String channel)
+      implements CborSerializable {
+
+    public MessageView(String id, String role, String content, String status, String inReplyTo, String replyId,
+        Instant createdAt, String model, int inputTokens, int outputTokens, long latencyMillis, String reason,
+        ReplyGenerator.Grounding grounding) {
+      this(id, role, content, status, inReplyTo, replyId, createdAt, model, inputTokens, outputTokens, latencyMillis,
+          reason, grounding, CHANNEL_CHAT);
+    }
+  }
 
   // ---------------------------------------------------------------------------------------------------------------
   // Events
@@ -284,7 +326,10 @@ public final class ConversationEntity
     }
   }
 
-  /** {@code quotaReservation} is {@code null} when none was made (and in events written before quotas). */
+  /**
+   * {@code quotaReservation} is {@code null} when none was made (and in events written before quotas);
+   * {@code channel} is {@code null} in events written before channels, meaning {@link #CHANNEL_CHAT}.
+   */
   public record MessageAccepted(
       String messageId,
       String replyId,
@@ -292,12 +337,18 @@ public final class ConversationEntity
       String idempotencyKey,
       String requestHash,
       Instant at,
-      String quotaReservation)
+      String quotaReservation,
+      String channel)
       implements Event {
+
+    public MessageAccepted(String messageId, String replyId, String content, String idempotencyKey,
+        String requestHash, Instant at, String quotaReservation) {
+      this(messageId, replyId, content, idempotencyKey, requestHash, at, quotaReservation, null);
+    }
 
     public MessageAccepted(
         String messageId, String replyId, String content, String idempotencyKey, String requestHash, Instant at) {
-      this(messageId, replyId, content, idempotencyKey, requestHash, at, null);
+      this(messageId, replyId, content, idempotencyKey, requestHash, at, null, null);
     }
   }
 
@@ -324,8 +375,26 @@ public final class ConversationEntity
     }
   }
 
-  public record ReplyInterrupted(String replyId, List<String> chunks, String reason, long latencyMillis, Instant at)
-      implements Event {}
+  /**
+   * The reply ended early: the one running, with {@code chunks} after its checkpoints, or (since barge-in) a queued
+   * one, never started, with none. {@code heardChars} cuts the stored text to that many code points; {@code null}
+   * keeps it all (and in events written before barge-in).
+   */
+  public record ReplyInterrupted(
+      String replyId, List<String> chunks, String reason, long latencyMillis, Instant at, Integer heardChars)
+      implements Event {
+
+    public ReplyInterrupted(String replyId, List<String> chunks, String reason, long latencyMillis, Instant at) {
+      this(replyId, chunks, reason, latencyMillis, at, null);
+    }
+  }
+
+  /**
+   * A finished reply was cut by a barge-in (the model finished before playback did): it becomes {@code interrupted}
+   * with {@code reason}, its text cut to {@code heardChars} code points ({@code null}: kept whole); model and usage
+   * stay.
+   */
+  public record ReplyTruncated(String replyId, Integer heardChars, String reason, Instant at) implements Event {}
 
   public record ContextSummarized(int covers, String summary, Instant at) implements Event {}
 
@@ -334,7 +403,8 @@ public final class ConversationEntity
 
   /**
    * A finished message. For replies, {@code chunkEnds} are the end offsets of the chunks in {@code content}, so that a
-   * finished reply can be streamed again with its original sequence numbers.
+   * finished reply can be streamed again with its original sequence numbers. {@code channel} is set on user
+   * messages ({@code null} in snapshots taken before channels, meaning {@link #CHANNEL_CHAT}).
    */
   public record Message(
       String id,
@@ -350,7 +420,8 @@ public final class ConversationEntity
       long latencyMillis,
       String reason,
       List<Integer> chunkEnds,
-      ReplyGenerator.Grounding grounding)
+      ReplyGenerator.Grounding grounding,
+      String channel)
       implements CborSerializable {
 
     String chunk(int index) {
@@ -358,7 +429,31 @@ public final class ConversationEntity
       return content.substring(start, chunkEnds.get(index));
     }
 
-    MessageView view() {
+    /** Whether the text is longer than {@code heardChars} code points ({@code null}: never). */
+    boolean longerThan(Integer heardChars) {
+      return heardChars != null && content.codePointCount(0, content.length()) > heardChars;
+    }
+
+    /** This message interrupted: its text cut to {@code heardChars} code points ({@code null}: kept whole). */
+    Message interrupted(Integer heardChars, String why) {
+      if (!longerThan(heardChars)) {
+        return new Message(id, role, content, "interrupted", inReplyTo, replyId, createdAt, model, inputTokens,
+            outputTokens, latencyMillis, why, chunkEnds, grounding, channel);
+      }
+      int cut = content.offsetByCodePoints(0, heardChars);
+      List<Integer> ends = new ArrayList<>();
+      for (int end : chunkEnds) {
+        if (end >= cut) {
+          if (cut > (ends.isEmpty() ? 0 : ends.get(ends.size() - 1))) ends.add(cut);
+          break;
+        }
+        ends.add(end);
+      }
+      return new Message(id, role, content.substring(0, cut), "interrupted", inReplyTo, replyId, createdAt, model,
+          inputTokens, outputTokens, latencyMillis, why, List.copyOf(ends), grounding, channel);
+    }
+
+    MessageView view(String messageChannel) {
       return new MessageView(
           id,
           role.name().toLowerCase(),
@@ -372,7 +467,8 @@ public final class ConversationEntity
           outputTokens,
           latencyMillis,
           reason,
-          grounding);
+          grounding,
+          messageChannel == null ? CHANNEL_CHAT : messageChannel);
     }
   }
 
@@ -429,17 +525,18 @@ public final class ConversationEntity
       Map<String, Message> replies = finishedReplies();
       for (Message message : messages) {
         if (message.role() == ChatTurn.Role.ASSISTANT) continue; // shown after the message it answers
-        views.add(message.view());
+        String channel = message.channel() == null ? CHANNEL_CHAT : message.channel();
+        views.add(message.view(channel));
         Message reply = replies.get(message.replyId());
         if (reply != null) {
-          views.add(reply.view());
+          views.add(reply.view(channel));
         } else if (isRunning(message.replyId())) {
           RunningReply r = running.get();
           views.add(new MessageView(r.replyId(), "assistant", String.join("", r.chunks()), "generating",
-              r.messageId(), r.replyId(), r.startedAt(), null, 0, 0, 0, null, null));
+              r.messageId(), r.replyId(), r.startedAt(), null, 0, 0, 0, null, null, channel));
         } else if (isQueued(message.replyId())) {
           views.add(new MessageView(message.replyId(), "assistant", "", "queued", message.id(), message.replyId(),
-              message.createdAt(), null, 0, 0, 0, null, null));
+              message.createdAt(), null, 0, 0, 0, null, null, channel));
         }
       }
       return new View(conversationId, title, createdAt, collections, List.copyOf(views));
@@ -501,7 +598,7 @@ public final class ConversationEntity
     Active with(MessageAccepted e, Duration idempotencyWindow) {
       List<Message> newMessages = append(messages,
           new Message(e.messageId(), ChatTurn.Role.USER, e.content(), "accepted", null, e.replyId(), e.at(),
-              null, 0, 0, 0, null, List.of(), null));
+              null, 0, 0, 0, null, List.of(), null, e.channel() == null ? CHANNEL_CHAT : e.channel()));
       List<PendingTurn> newQueue = append(queue, new PendingTurn(e.messageId(), e.replyId(), e.quotaReservation()));
       Map<String, IdempotencyRecord> keys = new LinkedHashMap<>();
       Instant horizon = e.at().minus(idempotencyWindow);
@@ -531,7 +628,7 @@ public final class ConversationEntity
     }
 
     Active finish(String replyId, List<String> tail, String status, String model, int in, int out, long latency,
-        String reason, Instant at, ReplyGenerator.Grounding grounding) {
+        String reason, Instant at, ReplyGenerator.Grounding grounding, Integer heardChars) {
       RunningReply r = running.orElseThrow();
       List<String> chunks = concat(r.chunks(), tail);
       List<Integer> ends = new ArrayList<>(chunks.size());
@@ -541,9 +638,37 @@ public final class ConversationEntity
         ends.add(text.length());
       }
       Message reply = new Message(replyId, ChatTurn.Role.ASSISTANT, text.toString(), status, r.messageId(), replyId,
-          at, model, in, out, latency, reason, List.copyOf(ends), grounding);
+          at, model, in, out, latency, reason, List.copyOf(ends), grounding, null);
+      if (heardChars != null) reply = reply.interrupted(heardChars, reason);
       return new Active(conversationId, tenantId, title, createdAt, append(messages, reply), Optional.empty(),
           queue, idempotency, summary, summaryCovers, collections);
+    }
+
+    Active with(ReplyInterrupted e) {
+      if (isRunning(e.replyId())) {
+        return finish(e.replyId(), e.chunks(), "interrupted", null, 0, 0, e.latencyMillis(), e.reason(), e.at(),
+            null, e.heardChars());
+      }
+      // A queued reply the caller interrupted before it started: it ends empty and is never generated.
+      PendingTurn turn = queue.stream().filter(t -> t.replyId().equals(e.replyId())).findFirst().orElseThrow();
+      List<PendingTurn> rest = queue.stream().filter(t -> !t.replyId().equals(e.replyId())).toList();
+      Message reply = new Message(e.replyId(), ChatTurn.Role.ASSISTANT, "", "interrupted", turn.messageId(),
+          e.replyId(), e.at(), null, 0, 0, e.latencyMillis(), e.reason(), List.of(), null, null);
+      return new Active(conversationId, tenantId, title, createdAt, append(messages, reply), running, rest,
+          idempotency, summary, summaryCovers, collections);
+    }
+
+    Active with(ReplyTruncated e) {
+      List<Message> copy = new ArrayList<>(messages);
+      for (int i = copy.size() - 1; i >= 0; i--) {
+        Message m = copy.get(i);
+        if (m.role() == ChatTurn.Role.ASSISTANT && m.id().equals(e.replyId())) {
+          copy.set(i, m.interrupted(e.heardChars(), e.reason()));
+          break;
+        }
+      }
+      return new Active(conversationId, tenantId, title, createdAt, List.copyOf(copy), running, queue, idempotency,
+          summary, summaryCovers, collections);
     }
 
     Active with(ContextSummarized e) {
@@ -677,6 +802,7 @@ public final class ConversationEntity
         .onCommand(SendMessage.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(Get.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(StreamReply.class, (s, c) -> notFound(c.replyTo()))
+        .onCommand(InterruptReply.class, (s, c) -> notFound(c.replyTo()))
         .onCommand(IdleTimeout.class, (s, c) -> passivate())
         .onCommand(Passivate.class, (s, c) -> Effect().stop().thenNoReply())
         .onAnyCommand(c -> Effect().noReply());
@@ -686,6 +812,7 @@ public final class ConversationEntity
         .onCommand(SendMessage.class, this::onSendMessage)
         .onCommand(Get.class, (s, c) -> Effect().reply(c.replyTo(), StatusReply.success(s.view())))
         .onCommand(StreamReply.class, this::onStreamReply)
+        .onCommand(InterruptReply.class, this::onInterruptReply)
         .onCommand(Poll.class, this::onPoll)
         .onCommand(SubscriberLeft.class, this::onSubscriberLeft)
         .onCommand(GenerationProgress.class, this::onGenerationProgress)
@@ -716,6 +843,10 @@ public final class ConversationEntity
   }
 
   private ReplyEffect<Event, State> onSendMessage(Active state, SendMessage cmd) {
+    String channel = cmd.channel() == null ? CHANNEL_CHAT : cmd.channel();
+    if (!CHANNELS.contains(channel)) {
+      return Effect().reply(cmd.replyTo(), Rejection.INVALID.reply("unknown channel " + channel));
+    }
     String hash = sha256(cmd.content());
     if (cmd.idempotencyKey() != null) {
       IdempotencyRecord seen = state.idempotency().get(cmd.idempotencyKey());
@@ -735,7 +866,7 @@ public final class ConversationEntity
     Instant now = clock.instant();
     MessageAccepted accepted = new MessageAccepted(
         UUID.randomUUID().toString(), UUID.randomUUID().toString(), cmd.content(), cmd.idempotencyKey(), hash, now,
-        cmd.quotaReservation());
+        cmd.quotaReservation(), channel);
     List<Event> events = new ArrayList<>(2);
     events.add(accepted);
     boolean startNow = state.running().isEmpty() && state.queue().isEmpty();
@@ -745,6 +876,60 @@ public final class ConversationEntity
         .thenRun(s -> { if (startNow) beginReply((Active) s, accepted.replyId()); })
         .thenReply(cmd.replyTo(), s -> StatusReply.success(
             new Accepted(state.conversationId(), accepted.messageId(), accepted.replyId(), false)));
+  }
+
+  private ReplyEffect<Event, State> onInterruptReply(Active state, InterruptReply cmd) {
+    if (cmd.heardChars() != null && cmd.heardChars() < 0) {
+      return Effect().reply(cmd.replyTo(), Rejection.INVALID.reply("heardChars must not be negative"));
+    }
+    String reason = cmd.reason() == null || cmd.reason().isBlank() ? INTERRUPTED_BY_CALLER : cmd.reason();
+    Optional<Message> finished = state.finishedReply(cmd.replyId());
+    if (finished.isPresent()) {
+      Message reply = finished.get();
+      if ("interrupted".equals(reply.status()) && !reply.longerThan(cmd.heardChars())) {
+        return Effect().reply(cmd.replyTo(), StatusReply.ack()); // a repeat: nothing left to cut
+      }
+      // The model finished before playback did; its usage was settled when it completed.
+      return Effect().persist(new ReplyTruncated(cmd.replyId(), cmd.heardChars(), reason, clock.instant()))
+          .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+    }
+    if (state.isRunning(cmd.replyId())) return interruptRunning(state, cmd, reason);
+    Optional<PendingTurn> queued = state.queue().stream().filter(t -> t.replyId().equals(cmd.replyId())).findFirst();
+    if (queued.isPresent()) {
+      return Effect()
+          .persist(new ReplyInterrupted(cmd.replyId(), List.of(), reason, 0, clock.instant(), 0))
+          .thenRun(s -> settleQuota(state, queued.get().quotaReservation(), OptionalInt.of(0))) // nothing generated
+          .thenRun(s -> wakeParked((Active) s))
+          .thenReply(cmd.replyTo(), s -> StatusReply.ack());
+    }
+    return Effect().reply(cmd.replyTo(), Rejection.NOT_FOUND.reply("no reply " + cmd.replyId()));
+  }
+
+  /** Stops the generation at once (no waiting on the model) and persists what the caller heard of it. */
+  private ReplyEffect<Event, State> interruptRunning(Active state, InterruptReply cmd, String reason) {
+    RunningReply running = state.running().orElseThrow();
+    Instant now = clock.instant();
+    ReplyInterrupted interrupted;
+    OptionalInt used;
+    if (generation != null && generation.replyId.equals(cmd.replyId())) {
+      generation.abortReason = reason;
+      if (generation.killSwitch != null) generation.killSwitch.abort(new IllegalStateException(reason));
+      interrupted = new ReplyInterrupted(cmd.replyId(), List.copyOf(generation.tail), reason, elapsedMillis(), now,
+          cmd.heardChars());
+      String text = String.join("", running.chunks()) + String.join("", generation.tail);
+      // Charged for all the model wrote, heard or not.
+      used = OptionalInt.of(text.isEmpty() ? 0 : generation.contextTokens + estimator.estimate(text));
+    } else {
+      // Left running by an earlier incarnation and not closed yet: its usage died with it.
+      interrupted = new ReplyInterrupted(cmd.replyId(), List.of(), reason,
+          Duration.between(running.startedAt(), now).toMillis(), now, cmd.heardChars());
+      used = OptionalInt.empty();
+    }
+    context.getLog().info("Reply {} of {} interrupted by the caller: {}", cmd.replyId(), entityId, reason);
+    return Effect().persist(interrupted)
+        .thenRun(s -> settleQuota(state, running.quotaReservation(), used))
+        .thenRun(s -> afterReplyEnded((Active) s))
+        .thenReply(cmd.replyTo(), s -> StatusReply.ack());
   }
 
   private ReplyEffect<Event, State> onStreamReply(Active state, StreamReply cmd) {
@@ -1099,9 +1284,9 @@ public final class ConversationEntity
         .onEvent(ReplyStarted.class, Active::with)
         .onEvent(ReplyCheckpointed.class, Active::with)
         .onEvent(ReplyCompleted.class, (s, e) -> s.finish(e.replyId(), e.chunks(), "completed", e.model(),
-            e.inputTokens(), e.outputTokens(), e.latencyMillis(), null, e.at(), e.grounding()))
-        .onEvent(ReplyInterrupted.class, (s, e) -> s.finish(e.replyId(), e.chunks(), "interrupted", null, 0, 0,
-            e.latencyMillis(), e.reason(), e.at(), null))
+            e.inputTokens(), e.outputTokens(), e.latencyMillis(), null, e.at(), e.grounding(), null))
+        .onEvent(ReplyInterrupted.class, Active::with)
+        .onEvent(ReplyTruncated.class, Active::with)
         .onEvent(ContextSummarized.class, Active::with);
     return builder.build();
   }

@@ -4,8 +4,8 @@ import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertNull;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import com.typesafe.config.ConfigFactory;
+import io.voicehelper.entities.OldShapes;
 import io.voicehelper.entities.TestClock;
 import io.voicehelper.entities.conversation.ConversationEntity.Command;
 import io.voicehelper.entities.conversation.ConversationEntity.ConversationStarted;
@@ -26,10 +26,6 @@ import org.apache.pekko.actor.testkit.typed.javadsl.ActorTestKit;
 import org.apache.pekko.actor.testkit.typed.javadsl.LogCapturingExtension;
 import org.apache.pekko.pattern.StatusReply;
 import org.apache.pekko.persistence.testkit.javadsl.EventSourcedBehaviorTestKit;
-import org.apache.pekko.serialization.Serialization;
-import org.apache.pekko.serialization.SerializationExtension;
-import org.apache.pekko.serialization.SerializerWithStringManifest;
-import org.apache.pekko.serialization.jackson.JacksonObjectMapperProvider;
 import org.apache.pekko.stream.SourceRef;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.junit.jupiter.api.AfterAll;
@@ -144,9 +140,6 @@ class ConversationGroundingTest {
   /** Events written before scopes and grounding (no such fields in their CBOR) still read, as "all" and "none". */
   @Test
   void eventsWrittenBeforeScopesAndGroundingStillRead() {
-    Serialization serialization = SerializationExtension.get(testKit.system());
-    ObjectMapper cbor = JacksonObjectMapperProvider.get(testKit.system()).getOrCreate("jackson-cbor",
-        Optional.empty());
     Instant at = Instant.parse("2026-11-01T10:00:00Z");
 
     Map<String, Object> started = new LinkedHashMap<>();
@@ -154,7 +147,7 @@ class ConversationGroundingTest {
     started.put("tenantId", "acme");
     started.put("title", "Old");
     started.put("at", at);
-    ConversationStarted oldStart = (ConversationStarted) readOld(serialization, cbor, started,
+    ConversationStarted oldStart = OldShapes.read(testKit.system(), started,
         new ConversationStarted("c1", "acme", "Old", at));
     assertEquals(List.of(), oldStart.collections());
 
@@ -166,22 +159,9 @@ class ConversationGroundingTest {
     completed.put("outputTokens", 1);
     completed.put("latencyMillis", 5L);
     completed.put("at", at);
-    ReplyCompleted oldCompletion = (ReplyCompleted) readOld(serialization, cbor, completed,
+    ReplyCompleted oldCompletion = OldShapes.read(testKit.system(), completed,
         new ReplyCompleted("r1", List.of("Hi"), "gpt", 3, 1, 5, at));
     assertNull(oldCompletion.grounding());
     assertEquals(List.of("Hi"), oldCompletion.chunks());
-  }
-
-  private static Object readOld(Serialization serialization, ObjectMapper cbor, Map<String, Object> fields,
-      Object sample) {
-    try {
-      SerializerWithStringManifest serializer = (SerializerWithStringManifest) serialization.findSerializerFor(sample);
-      byte[] bytes = cbor.writeValueAsBytes(fields);
-      Object read = serialization.deserialize(bytes, serializer.identifier(), serializer.manifest(sample)).get();
-      assertTrue(sample.getClass().isInstance(read));
-      return read;
-    } catch (com.fasterxml.jackson.core.JsonProcessingException e) {
-      throw new AssertionError(e);
-    }
   }
 }

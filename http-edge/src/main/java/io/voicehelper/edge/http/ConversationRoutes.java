@@ -228,7 +228,7 @@ public final class ConversationRoutes extends AllDirectives {
   private static Json.MessageItem message(ConversationEntity.MessageView m) {
     boolean finishedReply = "assistant".equals(m.role())
         && ("completed".equals(m.status()) || "interrupted".equals(m.status()));
-    return new Json.MessageItem(m.id(), m.role(), m.content(), m.status(), m.inReplyTo(), m.replyId(), m.createdAt(),
+    return new Json.MessageItem(m.id(), m.role(), m.channel(), m.content(), m.status(), m.inReplyTo(), m.replyId(), m.createdAt(),
         finishedReply ? m.model() : null,
         finishedReply ? new Json.Usage(m.inputTokens(), m.outputTokens()) : null,
         finishedReply ? m.latencyMillis() : null,

@@ -199,6 +199,7 @@ class ConversationApiTest {
     JsonNode user = messages.get(0);
     assertEquals(reply.get("messageId").asText(), user.get("id").asText());
     assertEquals("user", user.get("role").asText());
+    assertEquals("chat", user.get("channel").asText());
     assertEquals("how are you", user.get("content").asText());
     assertEquals("accepted", user.get("status").asText());
     assertEquals(reply.get("replyId").asText(), user.get("replyId").asText());
@@ -207,6 +208,7 @@ class ConversationApiTest {
     JsonNode assistant = messages.get(1);
     assertEquals(reply.get("replyId").asText(), assistant.get("id").asText());
     assertEquals("assistant", assistant.get("role").asText());
+    assertEquals("chat", assistant.get("channel").asText());
     assertEquals("Echo: how are you", assistant.get("content").asText());
     assertEquals("completed", assistant.get("status").asText());
     assertEquals(user.get("id").asText(), assistant.get("inReplyTo").asText());

@@ -88,6 +88,12 @@ final class EdgeTestKit implements AutoCloseable {
       .build();
 
   private EdgeTestKit(String name, String extraConfig, ReplyGenerator generator) throws Exception {
+    this(name, extraConfig, generator, (system, authentication) -> null);
+  }
+
+  private EdgeTestKit(String name, String extraConfig, ReplyGenerator generator,
+      java.util.function.BiFunction<ActorSystem<Void>, Authentication, org.apache.pekko.http.javadsl.server.Route> extra)
+      throws Exception {
     testKit = OneNodeCluster.start(name,
         ConfigFactory.parseString(extraConfig).withFallback(ConfigFactory.parseString(BASE_CONFIG)));
     ActorSystem<Void> system = testKit.system();
@@ -104,7 +110,9 @@ final class EdgeTestKit implements AutoCloseable {
     authentication = Authentication.start(system, accounts, authSettings, Clock.systemUTC());
     ConversationRoutes routes =
         new ConversationRoutes(system, ClusterSharding.get(system), directory, settings, authentication);
+    org.apache.pekko.http.javadsl.server.Route extraRoute = extra.apply(system, authentication);
     binding = HttpServer.start(system, EdgeRoutes.seal(
+                extraRoute != null ? extraRoute : org.apache.pekko.http.javadsl.server.Directives.reject(),
                 routes.route(),
                 new AuthRoutes(system, accounts, authentication, settings, new ClientThrottle(ClientThrottle.Settings
                     .fromConfig(system.settings().config().getConfig("voicehelper.auth.client-throttle")))).route(),
@@ -190,6 +198,13 @@ final class EdgeTestKit implements AutoCloseable {
 
   static EdgeTestKit start(String name, String extraConfig, ReplyGenerator generator) throws Exception {
     return new EdgeTestKit(name, extraConfig, generator);
+  }
+
+  /** As {@link #start(String, String, ReplyGenerator)}, with one more route built from the kit's system and auth. */
+  static EdgeTestKit start(String name, String extraConfig, ReplyGenerator generator,
+      java.util.function.BiFunction<ActorSystem<Void>, Authentication, org.apache.pekko.http.javadsl.server.Route> extra)
+      throws Exception {
+    return new EdgeTestKit(name, extraConfig, generator, extra);
   }
 
   int port() {

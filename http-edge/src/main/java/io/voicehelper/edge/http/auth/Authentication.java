@@ -125,8 +125,17 @@ public final class Authentication extends AllDirectives {
     if (value.length() < 7 || !value.regionMatches(true, 0, "Bearer ", 0, 7)) {
       return failed(invalid("Use 'Authorization: Bearer <token>'."));
     }
-    String credential = value.substring(7).strip();
-    if (credential.isEmpty() || credential.length() > MAX_CREDENTIAL) return failed(invalid("The token is malformed."));
+    return credential(value.substring(7).strip());
+  }
+
+  /**
+   * The principal of a bare credential, an access token or an API key, as clients send it where they cannot set
+   * headers (a browser's WebSocket); fails with the 401 problem a header with it would get.
+   */
+  public CompletionStage<Principal> credential(String credential) {
+    if (credential == null || credential.isEmpty() || credential.length() > MAX_CREDENTIAL) {
+      return failed(invalid("The token is malformed."));
+    }
     if (credential.startsWith(Accounts.API_KEY_PREFIX)) return apiKey(credential);
     return tokens().thenApply(verifier -> {
       AccessTokens.Claims claims;

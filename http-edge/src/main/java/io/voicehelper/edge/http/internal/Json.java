@@ -123,6 +123,7 @@ public final class Json {
   public record MessageItem(
       String id,
       String role,
+      String channel,
       String content,
       String status,
       String inReplyTo,

@@ -1,0 +1,224 @@
+package io.voicehelper.streams.voice.audio;
+
+import com.sun.speech.freetts.Voice;
+import com.sun.speech.freetts.VoiceManager;
+import com.sun.speech.freetts.audio.AudioPlayer;
+import io.voicehelper.streams.voice.Pcm;
+import io.voicehelper.streams.voice.audio.internal.Samples;
+import java.io.ByteArrayOutputStream;
+import java.util.Random;
+import javax.sound.sampled.AudioFormat;
+
+/** Audio for the voice tests: FreeTTS speech (kevin16, 16 kHz), synthetic voiced sound, noise, and SNR figures. */
+final class TestAudio {
+
+  private TestAudio() {}
+
+  /** {@code text} spoken by FreeTTS's kevin16 voice, as 16 kHz samples. */
+  static synchronized short[] speech(String text) {
+    System.setProperty("freetts.voices", "com.sun.speech.freetts.en.us.cmu_us_kal.KevinVoiceDirectory");
+    Voice voice = VoiceManager.getInstance().getVoice("kevin16");
+    if (voice == null) throw new IllegalStateException("FreeTTS voice kevin16 is missing");
+    Capture capture = new Capture();
+    voice.setAudioPlayer(capture);
+    voice.allocate();
+    try {
+      if (!voice.speak(text)) throw new IllegalStateException("FreeTTS could not speak " + text);
+    } finally {
+      voice.deallocate();
+    }
+    return capture.samples();
+  }
+
+  /** {@code millis} of digital silence. */
+  static short[] silence(int millis) {
+    return new short[millis * Pcm.SAMPLE_RATE / 1000];
+  }
+
+  /** {@code millis} of white noise at {@code dbfs} RMS, reproducible by {@code seed}. */
+  static short[] whiteNoise(int millis, double dbfs, long seed) {
+    Random random = new Random(seed);
+    double rms = 32768 * Math.pow(10, dbfs / 20);
+    short[] out = new short[millis * Pcm.SAMPLE_RATE / 1000];
+    for (int i = 0; i < out.length; i++) out[i] = clip(random.nextGaussian() * rms);
+    return out;
+  }
+
+  /**
+   * A voiced, speech-like sound: harmonics of a gliding 120-180 Hz pitch with a falling spectrum, in syllables of
+   * 200 ms (raised-cosine envelope) separated by 100 ms gaps, at {@code peakDbfs}.
+   */
+  static short[] voiced(int millis, double peakDbfs) {
+    int n = millis * Pcm.SAMPLE_RATE / 1000;
+    double peak = 32768 * Math.pow(10, peakDbfs / 20);
+    short[] out = new short[n];
+    double phase = 0;
+    int syllable = 300 * Pcm.SAMPLE_RATE / 1000;
+    int voicedPart = 200 * Pcm.SAMPLE_RATE / 1000;
+    for (int i = 0; i < n; i++) {
+      double t = (double) i / Pcm.SAMPLE_RATE;
+      double f0 = 150 + 30 * Math.sin(2 * Math.PI * 0.7 * t);
+      phase += 2 * Math.PI * f0 / Pcm.SAMPLE_RATE;
+      int inSyllable = i % syllable;
+      double envelope =
+          inSyllable < voicedPart ? 0.5 * (1 - Math.cos(2 * Math.PI * inSyllable / voicedPart)) : 0;
+      double sample = 0;
+      for (int h = 1; h <= 20; h++) sample += Math.sin(h * phase) / h;
+      out[i] = clip(peak * envelope * sample / 2.2);
+    }
+    return out;
+  }
+
+  /** The sample-wise sum of {@code a} and {@code b} (the length of {@code a}). */
+  static short[] mix(short[] a, short[] b) {
+    short[] out = new short[a.length];
+    for (int i = 0; i < a.length; i++) out[i] = clip(a[i] + (i < b.length ? b[i] : 0));
+    return out;
+  }
+
+  /** {@code parts} one after the other. */
+  static short[] concat(short[]... parts) {
+    return Samples.concat(parts);
+  }
+
+  /** {@code samples} scaled so that their RMS is {@code dbfs}. */
+  static short[] scaledTo(short[] samples, double dbfs) {
+    double gain = Math.pow(10, (dbfs - Pcm.rmsDbfs(samples)) / 20);
+    short[] out = new short[samples.length];
+    for (int i = 0; i < samples.length; i++) out[i] = clip(samples[i] * gain);
+    return out;
+  }
+
+  /**
+   * Segmental SNR (dB) of {@code processed} against {@code clean}, with {@code processed} delayed by {@code delay}
+   * samples: the mean over 20 ms segments where the clean signal is active (above -50 dBFS), each clamped to -10..35
+   * dB as is usual.
+   */
+  static double segmentalSnr(short[] clean, short[] processed, int delay) {
+    int segment = 320;
+    double sum = 0;
+    int count = 0;
+    for (int start = 0; start + segment <= clean.length && start + delay + segment <= processed.length; start += segment) {
+      double signal = 0;
+      double error = 0;
+      for (int i = start; i < start + segment; i++) {
+        double s = clean[i];
+        double e = processed[i + delay] - s;
+        signal += s * s;
+        error += e * e;
+      }
+      if (20 * Math.log10(Math.sqrt(signal / segment) / 32768 + 1e-12) < -50) continue;
+      double snr = 10 * Math.log10((signal + 1e-9) / (error + 1e-9));
+      sum += Math.max(-10, Math.min(35, snr));
+      count++;
+    }
+    return sum / count;
+  }
+
+  /** Global SNR (dB) of {@code processed} against {@code clean}, {@code processed} delayed by {@code delay}. */
+  static double snr(short[] clean, short[] processed, int delay) {
+    double signal = 0;
+    double error = 0;
+    for (int i = 0; i < clean.length && i + delay < processed.length; i++) {
+      double e = processed[i + delay] - clean[i];
+      signal += (double) clean[i] * clean[i];
+      error += e * e;
+    }
+    return 10 * Math.log10(signal / error);
+  }
+
+  static short clip(double value) {
+    return Samples.clip(value);
+  }
+
+  /** An audio player that keeps what FreeTTS writes. */
+  private static final class Capture implements AudioPlayer {
+    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+    private AudioFormat format = new AudioFormat(16_000, 16, 1, true, true);
+
+    short[] samples() {
+      if (format.getSampleRate() != Pcm.SAMPLE_RATE || format.getSampleSizeInBits() != 16) {
+        throw new IllegalStateException("unexpected FreeTTS format " + format);
+      }
+      byte[] raw = bytes.toByteArray();
+      short[] out = new short[raw.length / 2];
+      for (int i = 0; i < out.length; i++) {
+        int hi = format.isBigEndian() ? raw[2 * i] : raw[2 * i + 1];
+        int lo = format.isBigEndian() ? raw[2 * i + 1] : raw[2 * i];
+        out[i] = (short) ((hi << 8) | (lo & 0xff));
+      }
+      return out;
+    }
+
+    @Override
+    public void setAudioFormat(AudioFormat format) {
+      this.format = format;
+    }
+
+    @Override
+    public AudioFormat getAudioFormat() {
+      return format;
+    }
+
+    @Override
+    public boolean write(byte[] audio) {
+      return write(audio, 0, audio.length);
+    }
+
+    @Override
+    public boolean write(byte[] audio, int offset, int length) {
+      bytes.write(audio, offset, length);
+      return true;
+    }
+
+    @Override
+    public void pause() {}
+
+    @Override
+    public void resume() {}
+
+    @Override
+    public void reset() {}
+
+    @Override
+    public boolean drain() {
+      return true;
+    }
+
+    @Override
+    public void begin(int size) {}
+
+    @Override
+    public boolean end() {
+      return true;
+    }
+
+    @Override
+    public void cancel() {}
+
+    @Override
+    public void close() {}
+
+    @Override
+    public float getVolume() {
+      return 1f;
+    }
+
+    @Override
+    public void setVolume(float volume) {}
+
+    @Override
+    public long getTime() {
+      return 0;
+    }
+
+    @Override
+    public void resetTime() {}
+
+    @Override
+    public void startFirstSampleTimer() {}
+
+    @Override
+    public void showMetrics() {}
+  }
+}
