@@ -109,6 +109,7 @@ try {
   const question = (await page.locator('.message.user .content').first().textContent()).trim();
   const answer = (await page.locator('.message.assistant .content').first().textContent()).trim();
   check(question === heard, `the chat page shows the question as transcribed: "${question}" vs "${heard}"`);
+  check(await page.locator('.message.user[data-channel="voice"]').count() === 1, 'the question is marked as spoken');
   check(answer.length > 0 && replyText.startsWith(answer.slice(0, 40)),
     `the chat page shows the answer as spoken: "${answer}" vs "${replyText}"`);
   check(await page.locator('.conversation-item[aria-current="true"]').count() === 1,

@@ -250,6 +250,13 @@
     article.dataset.messageId = m.id;
     if (m.replyId) article.dataset.replyId = m.replyId;
     setContent(article, m.content || '');
+    if (m.channel === 'voice') { // said in a call on the voice page
+      article.dataset.channel = 'voice';
+      const channel = document.createElement('span');
+      channel.className = 'channel';
+      channel.textContent = m.role === 'user' ? 'Said in a voice call' : 'Spoken in a voice call';
+      article.querySelector('.meta').prepend(channel);
+    }
     if (m.role === 'user') {
       setStatus(article, 'accepted');
     } else {
