@@ -19,6 +19,34 @@ export function launchChromium(more = []) {
   });
 }
 
+/**
+ * Headless Chromium whose microphone is a fake device playing {@code wav} once (then silence; by default it loops),
+ * with permission granted and sound allowed without a gesture: for the voice page.
+ */
+export function launchChromiumWithMicrophone(wav) {
+  return launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
+    `--use-file-for-fake-audio-capture=${wav}%noloop`, '--autoplay-policy=no-user-gesture-required']);
+}
+
+/** The voice page's audio counters (window.voiceStats), or null when the page cannot answer. */
+export function voiceStats(page) {
+  return page.evaluate(() => ({ ...window.voiceStats })).catch(() => null);
+}
+
+/**
+ * Reports a voice script's failure: the step, the page's problems, its audio counters and a screenshot; sets the
+ * exit code to 1.
+ */
+export async function reportVoiceFailure(error, { page, step, problems, screenshot }) {
+  console.error(`FAILED at "${step}": ${error.message}`);
+  if (problems.length) console.error(`page problems: ${problems.join('; ')}`);
+  if (page) {
+    console.error(`voiceStats: ${JSON.stringify(await voiceStats(page))}`);
+    await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
+  }
+  process.exitCode = 1;
+}
+
 /** Collects the page's errors, console errors and HTTP answers of 400 and above into the returned array. */
 export function recordProblems(page) {
   const problems = [];

@@ -14,7 +14,8 @@
 // in the call. QUESTION_WORDS (default "reset,password") are the words the transcript must contain;
 // QUESTION_DOCUMENT (default account-and-privacy.md) the document a citation must name.
 import {
-  check, launchChromium, recordProblems, scriptArguments, signUp, waitForSampleIndexed,
+  check, launchChromiumWithMicrophone, recordProblems, reportVoiceFailure, scriptArguments, signUp, voiceStats,
+  waitForSampleIndexed,
 } from './support.mjs';
 
 const { url, screenshot, wav } = scriptArguments(
@@ -29,13 +30,11 @@ const SAMPLE_DOCUMENTS = 14; // cluster/src/main/resources/sample-kb/files.txt
 const EMAIL = `voice-${Date.now()}@example.com`;
 const PASSWORD = 'a long browser password';
 
-// %noloop: the fake device plays the file once, then silence (by default it loops, which would ask again and again).
-const browser = await launchChromium(['--use-fake-ui-for-media-stream', '--use-fake-device-for-media-stream',
-  `--use-file-for-fake-audio-capture=${wav}%noloop`, '--autoplay-policy=no-user-gesture-required']);
+const browser = await launchChromiumWithMicrophone(wav);
 let page;
 let step = 'start';
 let problems = [];
-const stats = () => page.evaluate(() => ({ ...window.voiceStats }));
+const stats = () => voiceStats(page);
 try {
   page = await browser.newPage({ viewport: { width: 1280, height: 1000 } });
   problems = recordProblems(page);
@@ -120,13 +119,7 @@ try {
     ok: true, indexedMs, transcript: heard, reply: replyText, sources, metrics, stats: played,
   }));
 } catch (error) {
-  console.error(`FAILED at "${step}": ${error.message}`);
-  if (problems.length) console.error(`page problems: ${problems.join('; ')}`);
-  if (page) {
-    console.error(`voiceStats: ${JSON.stringify(await stats().catch(() => null))}`);
-    await page.screenshot({ path: screenshot, fullPage: true }).catch(() => {});
-  }
-  process.exitCode = 1;
+  await reportVoiceFailure(error, { page, step, problems, screenshot });
 } finally {
   await browser.close();
 }

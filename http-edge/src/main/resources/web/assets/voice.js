@@ -36,7 +36,7 @@
     ['firstTokenToFirstAudioMs', 'first audio'],
   ];
 
-  /** What the browser test reads: audio frames sent, received, played (ended on the clock) and dropped. */
+  /** What the browser tests read: audio frames sent, received, played (ended on the clock), dropped and queued. */
   const stats = {
     sentFrames: 0, sentBytes: 0, receivedFrames: 0, playedFrames: 0, droppedFrames: 0, reconnects: 0,
     inputSampleRate: null,
@@ -93,6 +93,8 @@
   const audio = { context: null, workletLoaded: null, stream: null, source: null, worklet: null };
   const playback = { nextTime: 0, sources: new Set(), muted: false, turnId: null };
   const turns = new Map(); // turnId -> { user, assistant, lastSeq }
+  // Frames scheduled and not yet played out: 0 the moment playback stops.
+  Object.defineProperty(stats, 'queuedFrames', { enumerable: true, get: () => playback.sources.size });
   const pendingTyped = []; // typed questions not yet tied to a turn, oldest first
 
   // ---------------------------------------------------------------------------------------------------------------
@@ -159,6 +161,7 @@
     if (!t.user) {
       t.user = pendingTyped.shift() || messageElement('user');
       t.user.dataset.turnId = turnId;
+      if (t.user.dataset.status === 'sending') setStatus(t.user, 'accepted'); // a typed question the server took
       if (!t.user.isConnected) addArticle(t.user);
     }
     return t.user;
@@ -366,8 +369,7 @@
 
   function startMessage() {
     const message = {
-      type: 'start',
-      token: session.accessToken,
+      type: 'start', // the access token travels as the bearer subprotocol, not again in here
       language: els.language.value,
       voice: null,
       style: els.style.value,

@@ -6,6 +6,7 @@ import static org.junit.jupiter.api.Assertions.fail;
 import com.sun.speech.freetts.Voice;
 import com.sun.speech.freetts.VoiceManager;
 import com.sun.speech.freetts.audio.SingleFileAudioPlayer;
+import io.voicehelper.edge.http.BrowserScript;
 import java.io.ByteArrayInputStream;
 import java.io.File;
 import java.nio.file.Files;
