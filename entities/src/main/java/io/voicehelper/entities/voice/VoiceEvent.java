@@ -4,7 +4,6 @@ import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import java.util.List;
-import java.util.Map;
 
 /**
  * The JSON events of the voice protocol (docs/voice-api.md), server to client. Each renders as an object whose
@@ -54,7 +53,7 @@ public sealed interface VoiceEvent {
    * {@code done} event has it.
    */
   record ReplyDone(String turnId, String replyId, String status, String mode, String support,
-      List<Map<String, Object>> citations) implements VoiceEvent {}
+      List<io.voicehelper.entities.conversation.Citation> citations) implements VoiceEvent {}
 
   /** Audio frames of the reply follow. */
   record TtsStart(String turnId) implements VoiceEvent {}

@@ -223,10 +223,12 @@ class ConversationInterruptTest {
     assertEquals(2, done.lastSeq());
 
     // The next turn's context has what the caller heard, not what the model wrote.
-    send(kit, "thanks", null, ConversationEntity.CHANNEL_VOICE);
+    Accepted thanks = send(kit, "thanks", null, ConversationEntity.CHANNEL_VOICE);
     generator.nextRequest(WAIT);
     List<ChatTurn> context = generator.nextRequest(WAIT).context();
     assertEquals(ChatTurn.assistant("Hello 👋 there, your"), context.get(context.size() - 2));
+    // Let that reply finish first: its events would otherwise be counted as the repeat's.
+    awaitStatus(kit, thanks.replyId(), "completed");
 
     assertTrue(interrupt(kit, accepted.replyId(), 19).events().isEmpty(), "a repeat persists nothing");
     kit.restart();

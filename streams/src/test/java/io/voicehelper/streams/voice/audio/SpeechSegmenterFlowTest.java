@@ -92,4 +92,25 @@ class SpeechSegmenterFlowTest {
     assertInstanceOf(SegmentEvent.SpeechStarted.class, lowered.get(0), "min-speech 100ms: " + lowered);
     assertInstanceOf(SegmentEvent.SpeechEnded.class, lowered.get(lowered.size() - 1));
   }
+
+  @Test
+  void aShortSpokenBackchannelDoesNotStartSpeechWithTheDefaults() throws Exception {
+    // the first 150 ms of a spoken "Yes." (faded in and out): as short as an "mhm"; Silero scores it as speech
+    short[] yes = TestAudio.speech("Yes.");
+    int onset = 0;
+    while (Math.abs(yes[onset]) < 300) onset++;
+    short[] blip = java.util.Arrays.copyOfRange(yes, onset, onset + 150 * 16);
+    for (int i = 0; i < 160; i++) {
+      blip[i] = (short) (blip[i] * i / 160);
+      blip[blip.length - 1 - i] = (short) (blip[blip.length - 1 - i] * i / 160);
+    }
+    short[] call = TestAudio.concat(TestAudio.silence(1024), blip, TestAudio.silence(1000));
+
+    List<SegmentEvent> withDefaults = segment(call, 640, silero::newDetector, settings.segmenter());
+    assertTrue(withDefaults.isEmpty(), "min-speech 250ms: " + withDefaults);
+
+    List<SegmentEvent> lowered =
+        segment(call, 640, silero::newDetector, settings.segmenter().withMinSpeech(Duration.ofMillis(64)));
+    assertInstanceOf(SegmentEvent.SpeechStarted.class, lowered.get(0), "min-speech 64ms: " + lowered);
+  }
 }

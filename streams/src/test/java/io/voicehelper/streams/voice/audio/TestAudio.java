@@ -44,6 +44,31 @@ final class TestAudio {
     return out;
   }
 
+  /** {@code millis} of pink (1/f) noise at {@code dbfs} RMS, reproducible by {@code seed} (Kellet's filter). */
+  static short[] pinkNoise(int millis, double dbfs, long seed) {
+    Random random = new Random(seed);
+    int n = millis * Pcm.SAMPLE_RATE / 1000;
+    double[] pink = new double[n];
+    double b0 = 0, b1 = 0, b2 = 0, b3 = 0, b4 = 0, b5 = 0, b6 = 0;
+    for (int i = 0; i < n; i++) {
+      double white = random.nextGaussian();
+      b0 = 0.99886 * b0 + white * 0.0555179;
+      b1 = 0.99332 * b1 + white * 0.0750759;
+      b2 = 0.96900 * b2 + white * 0.1538520;
+      b3 = 0.86650 * b3 + white * 0.3104856;
+      b4 = 0.55000 * b4 + white * 0.5329522;
+      b5 = -0.7616 * b5 - white * 0.0168980;
+      pink[i] = b0 + b1 + b2 + b3 + b4 + b5 + b6 + white * 0.5362;
+      b6 = white * 0.115926;
+    }
+    double sum = 0;
+    for (double value : pink) sum += value * value;
+    double gain = 32768 * Math.pow(10, dbfs / 20) / Math.sqrt(sum / n);
+    short[] out = new short[n];
+    for (int i = 0; i < n; i++) out[i] = clip(pink[i] * gain);
+    return out;
+  }
+
   /**
    * A voiced, speech-like sound: harmonics of a gliding 120-180 Hz pitch with a falling spectrum, in syllables of
    * 200 ms (raised-cosine envelope) separated by 100 ms gaps, at {@code peakDbfs}.
