@@ -1,5 +1,6 @@
 package io.voicehelper.edge.http;
 
+import io.voicehelper.entities.conversation.Citation;
 import io.voicehelper.entities.voice.CallIdentity;
 import io.voicehelper.entities.voice.ClientMessage;
 import io.voicehelper.entities.voice.ServerMessage;
@@ -137,8 +138,8 @@ final class ScriptedVoiceCalls implements VoiceSessions {
         text.add(event(new VoiceEvent.ReplyDelta(turnId, replyId, i + 1, (i == 0 ? "" : " ") + words[i])));
       }
       text.add(event(new VoiceEvent.ReplyDone(turnId, replyId, "completed", "rag", "supported",
-          List.of(Map.of("index", 1, "documentName", "account-and-privacy.md",
-              "headingPath", List.of("Resetting Your Password"), "version", 1)))));
+          List.of(new Citation(1, "doc-1", "col-sample", "account-and-privacy.md", 1, "chunk-1",
+              List.of("Resetting Your Password"), "1. On the sign-in screen, tap Forgot password?", 0.9)))));
       text.add(event(new VoiceEvent.TtsStart(turnId)));
       // The turn's hops are all known once its first audio is on its way.
       boolean spoken = input.equals("voice");
