@@ -372,7 +372,7 @@
       type: 'start', // the access token travels as the bearer subprotocol, not again in here
       language: els.language.value,
       voice: null,
-      style: els.style.value,
+      style: els.style.value === 'neutral' ? null : els.style.value, // null: the engine's plain voice
       rate: Number(els.rate.value),
       pitch: 1.0,
     };
@@ -431,7 +431,8 @@
       case 'metrics': return showMetrics(event);
       case 'error': return showError(event.code || 'Error', event.message);
       case 'ended':
-        endCall(null);
+        // Ended by the server rather than by Stop (a limit, a shutdown): say why.
+        endCall(call.stopping || !event.reason ? null : `The server ended it (${event.reason}).`);
         return undefined;
       default: return undefined; // a newer server's event: nothing to show
     }
