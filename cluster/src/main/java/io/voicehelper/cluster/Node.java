@@ -16,6 +16,16 @@ import io.voicehelper.edge.http.auth.Authentication;
 import io.voicehelper.edge.http.knowledge.KnowledgeEdgeSettings;
 import io.voicehelper.edge.http.knowledge.KnowledgeRoutes;
 import io.voicehelper.edge.http.retrieval.RetrievalRoutes;
+import io.voicehelper.edge.http.voice.VoiceEdgeSettings;
+import io.voicehelper.edge.http.voice.VoiceRoutes;
+import io.voicehelper.entities.voice.VoiceCallEntity;
+import io.voicehelper.streams.voice.audio.VoiceActivityDetectors;
+import io.voicehelper.streams.voice.audio.VoiceAudioSettings;
+import io.voicehelper.streams.voice.call.ShardedCallBackend;
+import io.voicehelper.streams.voice.call.VoiceCallSessions;
+import io.voicehelper.streams.voice.engine.SpeechEngines;
+import org.apache.pekko.actor.CoordinatedShutdown;
+import org.apache.pekko.cluster.typed.Cluster;
 import io.voicehelper.entities.conversation.ConversationDirectory;
 import io.voicehelper.entities.conversation.ConversationEntity;
 import io.voicehelper.entities.conversation.ConversationSettings;
@@ -142,6 +152,27 @@ public final class Node {
           TenantLimitsEntity.settlement(system, limitSettings.settleTimeout()));
 
       EdgeSettings edgeSettings = EdgeSettings.fromConfig(config.getConfig("voicehelper.http"));
+
+      // Voice: calls as sharded records, their sessions on the node holding the socket (audio stays here), the
+      // speech engines each language gets, the caller-side audio stages.
+      VoiceCallEntity.init(system,
+          io.voicehelper.entities.voice.VoiceCallSettings.fromConfig(config.getConfig("voicehelper.voice.call")));
+      SpeechEngines speech = SpeechEngines.fromConfig(config, system);
+      VoiceActivityDetectors detectors = VoiceActivityDetectors.create(VoiceAudioSettings.fromConfig(
+          config.getConfig(VoiceAudioSettings.CONFIG_PATH)).vad());
+      CoordinatedShutdown.get(system).addTask(CoordinatedShutdown.PhaseBeforeActorSystemTerminate(), "close-vad",
+          () -> {
+            try {
+              detectors.close();
+            } catch (Exception e) {
+              context.getLog().warn("Closing the VAD model failed: {}", e.toString());
+            }
+            return java.util.concurrent.CompletableFuture.completedFuture(org.apache.pekko.Done.getInstance());
+          });
+      VoiceCallSessions calls = VoiceCallSessions.create(system,
+          new ShardedCallBackend(system, edgeSettings.askTimeout(), limitsClient, limitEdge.reserveTokens(),
+              knowledge.catalog(), Cluster.get(system).selfMember().address().toString()),
+          speech::recognizerFor, speech::synthesizerFor, detectors);
       // One instance: its local cache of empty buckets serves every route.
       LimitDirectives limitDirectives = new LimitDirectives(limitsClient, limitEdge);
       HttpServer.start(system,
@@ -159,6 +190,9 @@ public final class Node {
                   authentication, limitDirectives, Clock.systemUTC()).route(),
               new RetrievalRoutes(system, knowledge.retriever(), knowledge.catalog(),
                   knowledge.retrievalSettings(), edgeSettings, authentication, limitDirectives).route(),
+              new VoiceRoutes(system, calls, authentication,
+                  VoiceEdgeSettings.fromConfig(config.getConfig("voicehelper.http.voice")),
+                  edgeSettings.maxJsonDepth()).route(),
               new ChatPageRoutes().route()),
           edgeSettings);
       return Behaviors.empty();

@@ -55,9 +55,22 @@ final class NodeTestSupport {
     return response;
   }
 
+  /** The access token of the owner signed up by {@link #signUp}. */
+  static String bearer() {
+    return bearer;
+  }
+
   /** The tenant signed up by {@link #signUp}: it scopes the entity ids of its conversations. */
   static String tenant() {
     return tenantId;
+  }
+
+  static JsonNode read(String json) {
+    try {
+      return JSON.readTree(json);
+    } catch (java.io.IOException e) {
+      throw new java.io.UncheckedIOException(e);
+    }
   }
 
   private static HttpRequest.Builder authorized(HttpRequest.Builder request) {

@@ -15,7 +15,8 @@ import org.apache.pekko.stream.javadsl.Flow;
  * the model is still writing. A sentence ends at {@code . ! ? ;} followed by white space (not in {@code e.g.},
  * {@code 3.5}, {@code Mr.}, URLs, or a list's {@code 1.}), at CJK {@code 。！？；} and at a line break. The first chunk
  * is cut early at a comma once it is {@code first-chunk-min-chars} long; no chunk is longer than {@code max-chars}
- * (cut at a space). Markdown and citation markers such as {@code [1]} are removed from what is spoken. Not
+ * (cut at a space). Markdown and citation markers such as {@code [1]} are removed from what is spoken. Unlike the
+ * knowledge base's {@code SentenceSplitter}, which splits whole texts, it decides on a prefix of the text. Not
  * thread-safe: one per reply.
  */
 public final class SentenceChunker {

@@ -36,7 +36,9 @@ public record VoiceAudioSettings(
   public static final String VAD_DISPATCHER = CONFIG_PATH + ".vad.dispatcher";
 
   public VoiceAudioSettings {
-    if (stageBuffer < 1) throw new IllegalArgumentException(CONFIG_PATH + ".stage-buffer must be >= 1");
+    if (stageBuffer < 1 || Integer.bitCount(stageBuffer) != 1) {
+      throw new IllegalArgumentException(CONFIG_PATH + ".stage-buffer must be a power of two (Pekko's input buffers)");
+    }
   }
 
   /** Reads the settings of the system's {@code voicehelper.voice.audio}. */

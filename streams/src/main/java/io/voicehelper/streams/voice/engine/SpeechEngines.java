@@ -4,6 +4,7 @@ import com.typesafe.config.Config;
 import io.voicehelper.streams.voice.SpeechRecognizer;
 import io.voicehelper.streams.voice.SpeechSynthesizer;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
@@ -50,7 +51,7 @@ public final class SpeechEngines implements AutoCloseable {
     this.settings = settings;
     this.recognizers = Map.copyOf(recognizers);
     this.synthesizers = Map.copyOf(synthesizers);
-    this.unavailable = Map.copyOf(unavailable);
+    this.unavailable = Collections.unmodifiableMap(new LinkedHashMap<>(unavailable)); // in the order probed
     this.resources = List.copyOf(resources);
   }
 

@@ -67,6 +67,9 @@ class SentenceChunkerTest {
         "I found your order and it left our warehouse this morning, so it should arrive by Friday.", chunks.get(1));
     assertEquals(2, chunks.size(), "only the first chunk is cut at a comma: " + chunks);
     assertEquals(List.of("Yes, it does."), chunksOf("Yes, it does."), "a comma before min chars does not cut");
+    assertEquals(
+        List.of("您好，感谢您耐心等待，我已经查到了您的订单信息，", "它今天上午已经从仓库发出，预计周五送达。"),
+        chunksOf("您好，感谢您耐心等待，我已经查到了您的订单信息，它今天上午已经从仓库发出，预计周五送达。"));
     assertEquals(List.of("1,000 units arrived in the warehouse today."), chunksOf("1,000 units arrived in the warehouse today."));
   }
 

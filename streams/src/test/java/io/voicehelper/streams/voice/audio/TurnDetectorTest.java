@@ -99,6 +99,17 @@ class TurnDetectorTest {
   }
 
   @Test
+  void segmentEventsTellTheDetectorOfStartsAndEnds() {
+    VoiceAudioSettings.Segmenter segmenter =
+        VoiceAudioSettings.fromConfig(ConfigFactory.defaultReference().getConfig(VoiceAudioSettings.CONFIG_PATH))
+            .segmenter();
+    assertEquals(Optional.of(new TurnSignal.SpeechStarted()), new SegmentEvent.SpeechStarted(40).turnSignal(segmenter));
+    assertEquals(
+        Optional.of(new TurnSignal.SpeechEnded(300)), new SegmentEvent.SpeechEnded(900, 860).turnSignal(segmenter));
+    assertTrue(new SegmentEvent.Audio(org.apache.pekko.util.ByteString.emptyByteString()).turnSignal(segmenter).isEmpty());
+  }
+
+  @Test
   void theFlowEndsTurnsOnItsTimer() {
     ActorTestKit testKit = ActorTestKit.create();
     try {

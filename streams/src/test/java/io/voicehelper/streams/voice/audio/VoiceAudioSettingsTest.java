@@ -41,6 +41,8 @@ class VoiceAudioSettingsTest {
     assertThrows(IllegalArgumentException.class, () -> VoiceAudioSettings.fromConfig(engine));
     Config turn = ConfigFactory.parseString("turn.incomplete-silence = 500ms").withFallback(reference());
     assertThrows(IllegalArgumentException.class, () -> VoiceAudioSettings.fromConfig(turn));
+    Config buffer = ConfigFactory.parseString("stage-buffer = 20").withFallback(reference());
+    assertThrows(IllegalArgumentException.class, () -> VoiceAudioSettings.fromConfig(buffer));
   }
 
   @Test

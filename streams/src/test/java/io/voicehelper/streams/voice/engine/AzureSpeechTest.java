@@ -24,9 +24,13 @@ import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.javadsl.Source;
+import org.apache.pekko.util.ByteString;
 import org.junit.jupiter.api.Test;
 
-/** Azure Speech at the adapter boundary: SSML, voices, events to transcripts, and the SDK failing on no service. */
+/**
+ * Azure Speech: the real SDK against a loopback fake of the service's WebSocket protocol, an unreachable service,
+ * and the adapter's parts (SSML, voices, events to transcripts).
+ */
 class AzureSpeechTest extends EngineTesting {
 
   private static final VoiceEngineSettings.Azure UNREACHABLE =
@@ -115,6 +119,58 @@ class AzureSpeechTest extends EngineTesting {
     ExecutionException failure = assertThrows(ExecutionException.class,
         () -> recognition.second().toCompletableFuture().get(5, TimeUnit.SECONDS));
     assertEquals("azure failed: AuthenticationFailure: WebSocket upgrade failed: 401", failure.getCause().getMessage());
+  }
+
+  private static AzureSpeech fake(FakeAzureSpeech fake, String key) {
+    return new AzureSpeech(new VoiceEngineSettings.Azure(key, "", "", fake.host(), Map.of()), blocking());
+  }
+
+  @Test
+  void recognizesThroughTheSdkWithPartialsAndAFinal() throws Exception {
+    ByteString speech = SpeechFixtures.speak("how do i reset my password");
+    try (FakeAzureSpeech fake = FakeAzureSpeech.start(testKit.system(), "how do I", "How do I reset my password?",
+        ByteString.emptyByteString())) {
+      List<Transcript> heard = Source.from(SpeechFixtures.frames(speech, 20))
+          .via(new AzureSpeechRecognizer(fake(fake, FakeAzureSpeech.KEY)).recognize("en"))
+          .runWith(Sink.seq(), testKit.system())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+
+      assertEquals(List.of(
+          new Transcript("how do I", false),
+          new Transcript("How do I reset my password?", false),
+          new Transcript("How do I reset my password?", true)), heard);
+      assertEquals(speech, fake.audioReceived.get(0), "the service got the caller's audio as it was");
+    }
+  }
+
+  @Test
+  void synthesizesThroughTheSdkIn20msChunks() throws Exception {
+    ByteString speech = SpeechFixtures.tone(700, 440, -6);
+    try (FakeAzureSpeech fake = FakeAzureSpeech.start(testKit.system(), "", "", speech)) {
+      List<ByteString> chunks = new AzureSpeechSynthesizer(fake(fake, FakeAzureSpeech.KEY))
+          .synthesize("您好 & 再见", new VoiceOptions("zh-CN", null, "cheerful", 0.8, 1.0))
+          .runWith(Sink.seq(), testKit.system())
+          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+
+      assertEquals(speech, SpeechFixtures.join(chunks));
+      chunks.forEach(chunk -> assertEquals(640, chunk.size()));
+      assertEquals(List.of(AzureSsml.build("您好 & 再见", "zh-CN", "zh-CN-XiaoxiaoNeural", "cheerful", 0.8, 1.0)),
+          fake.ssmlReceived);
+    }
+  }
+
+  @Test
+  void aWrongKeyFailsTheRecognitionWithAzuresError() throws Exception {
+    try (FakeAzureSpeech fake = FakeAzureSpeech.start(testKit.system(), "", "", ByteString.emptyByteString())) {
+      ExecutionException failure = assertThrows(ExecutionException.class, () ->
+          Source.from(SpeechFixtures.frames(SpeechFixtures.silence(200), 20))
+              .via(new AzureSpeechRecognizer(fake(fake, "wrong-key")).recognize("en-US"))
+              .runWith(Sink.seq(), testKit.system())
+              .toCompletableFuture().get(20, TimeUnit.SECONDS));
+
+      SpeechEngineException error = assertInstanceOf(SpeechEngineException.class, failure.getCause());
+      assertTrue(error.getMessage().startsWith("azure failed: AuthenticationFailure"), error.getMessage());
+    }
   }
 
   @Test
