@@ -8,7 +8,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import org.junit.jupiter.api.Disabled;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;
 
@@ -29,7 +28,6 @@ class VoicePageIT {
   private static final String QUESTION = "how do I reset my password";
 
   @Test
-  @Disabled("waits for the voice route")
   void aNewUserAsksAloudAndHearsTheAnswerFromTheSampleKnowledgeBase() throws Exception {
     BrowserScript.require();
     SpeechFixtures.requireProgram("pocketsphinx_continuous");
