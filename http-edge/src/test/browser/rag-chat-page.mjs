@@ -11,7 +11,7 @@
 // `apt-get install chromium` (or CHROMIUM_PATH). SAMPLE_READY_TIMEOUT_MS (default 120000) bounds the wait for the
 // sample documents to be indexed; REPLY_TIMEOUT_MS (default 60000) each wait for an answer.
 import {
-  check, launchChromium, recordProblems, recordReplyStates, scriptArguments, signUp,
+  check, launchChromium, recordProblems, recordReplyStates, scriptArguments, signUp, waitForSampleIndexed,
 } from './support.mjs';
 
 const { url, screenshot } = scriptArguments('node rag-chat-page.mjs <base-url> <screenshot.png>');
@@ -52,26 +52,8 @@ try {
   await signUp(page, { tenant: 'Lumen Home support', email: EMAIL, password: PASSWORD });
 
   step = 'wait on the knowledge page until the sample is indexed';
-  await page.click('[data-testid="nav-knowledge"]');
-  await page.waitForURL(/knowledge\.html/);
-  await page.waitForSelector('body[data-ready="true"]');
-  await page.click('[data-testid="collection-item"][data-collection-id="col-sample"]');
-  await page.locator('#collection-title').filter({ hasText: 'Lumen Home sample' }).waitFor();
-  const ready = page.locator('tr[data-testid="document-row"][data-state="READY"]');
-  const started = Date.now();
-  // The page follows documents it lists as busy; documents still being added when it listed are found by its
-  // Refresh button, as a person would press it.
-  while ((await ready.count()) < SAMPLE_DOCUMENTS) {
-    check(Date.now() - started < READY_TIMEOUT,
-      `${SAMPLE_DOCUMENTS} sample documents READY within ${READY_TIMEOUT} ms (${await ready.count()} are)`);
-    await page.waitForFunction((n) => document.querySelectorAll(
-      'tr[data-testid="document-row"][data-state="READY"]').length >= n, SAMPLE_DOCUMENTS, { timeout: 5_000 })
-      .catch(() => page.click('[data-testid="docs-refresh"]'));
-  }
-  const indexedMs = Date.now() - started;
-  for (const q of QUESTIONS) {
-    await page.locator(`tr[data-testid="document-row"][data-name="${q.document}"][data-state="READY"]`).waitFor();
-  }
+  const indexedMs = await waitForSampleIndexed(page,
+    { documents: SAMPLE_DOCUMENTS, names: QUESTIONS.map((q) => q.document), timeoutMs: READY_TIMEOUT });
 
   step = 'back to the chat page';
   await page.click('[data-testid="nav-chat"]');

@@ -117,11 +117,8 @@
   // Authentication: the chat page's refresh flow; signing in itself happens there.
 
   function showAccount() {
-    const parts = [];
-    if (session.user && session.user.email) parts.push(session.user.email);
-    if (session.tenant && session.tenant.name) parts.push(session.tenant.name);
-    els.accountName.textContent = parts.join(' · ');
-    els.account.hidden = parts.length === 0;
+    els.accountName.textContent = auth.accountLabel();
+    els.account.hidden = els.accountName.textContent === '';
   }
 
   function showSignedOut(reason) {

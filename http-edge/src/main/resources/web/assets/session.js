@@ -137,7 +137,12 @@ window.VoiceHelperSession = (() => {
       clear();
     }
 
-    return { state, store, clear, refresh, authFetch, request, logout };
+    /** Who is signed in, for a page's header: "email · organisation" (empty when unknown). */
+    function accountLabel() {
+      return [state.user && state.user.email, state.tenant && state.tenant.name].filter(Boolean).join(' · ');
+    }
+
+    return { state, store, clear, refresh, authFetch, request, logout, accountLabel };
   }
 
   return { AUTH, ProblemError, problemOf, problemFromText, networkError, storedRefreshToken, create };

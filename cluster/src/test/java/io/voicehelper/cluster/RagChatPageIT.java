@@ -1,5 +1,6 @@
 package io.voicehelper.cluster;
 
+import io.voicehelper.edge.http.BrowserScript;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.Timeout;

@@ -8,9 +8,9 @@ import org.apache.pekko.http.javadsl.server.AllDirectives;
 import org.apache.pekko.http.javadsl.server.Route;
 
 /**
- * The chat page: {@code /} (and {@code /index.html}), the knowledge page {@code /knowledge.html}, and their scripts
- * and styles under {@code /assets/}, served from the classpath folder {@code web/}. Plain files, no build step; the
- * pages only talk to the API.
+ * The chat page: {@code /} (and {@code /index.html}), the knowledge page {@code /knowledge.html}, the voice page
+ * {@code /voice} (and {@code /voice.html}), and their scripts and styles under {@code /assets/}, served from the
+ * classpath folder {@code web/}. Plain files, no build step; the pages only talk to the API.
  */
 public final class ChatPageRoutes extends AllDirectives {
 
@@ -28,6 +28,8 @@ public final class ChatPageRoutes extends AllDirectives {
         pathSingleSlash(() -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8)),
         path("index.html", () -> getFromResource("web/index.html", ContentTypes.TEXT_HTML_UTF8)),
         path("knowledge.html", () -> getFromResource("web/knowledge.html", ContentTypes.TEXT_HTML_UTF8)),
+        path("voice", () -> getFromResource("web/voice.html", ContentTypes.TEXT_HTML_UTF8)),
+        path("voice.html", () -> getFromResource("web/voice.html", ContentTypes.TEXT_HTML_UTF8)),
         pathPrefix("assets", () -> getFromResourceDirectory("web/assets"))));
   }
 }

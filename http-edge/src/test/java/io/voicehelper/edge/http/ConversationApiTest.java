@@ -269,7 +269,7 @@ class ConversationApiTest {
   }
 
   @Test
-  void servesTheChatPageAndItsAssets() throws Exception {
+  void servesTheChatAndVoicePagesAndTheirAssets() throws Exception {
     for (String path : new String[] {"/", "/index.html"}) {
       HttpResponse<String> page = kit.get(path);
       assertEquals(200, page.statusCode());
@@ -282,6 +282,13 @@ class ConversationApiTest {
     assertTrue(script.headers().firstValue("Content-Type").orElseThrow().contains("javascript"));
     assertTrue(script.body().contains("text/event-stream"));
     assertEquals(200, kit.get("/assets/app.css").statusCode());
+    for (String path : new String[] {"/voice", "/voice.html"}) {
+      HttpResponse<String> voice = kit.get(path);
+      assertEquals(200, voice.statusCode());
+      assertEquals("text/html; charset=UTF-8", voice.headers().firstValue("Content-Type").orElseThrow());
+      assertTrue(voice.body().contains("id=\"call-start\""));
+    }
+    assertTrue(kit.get("/assets/pcm-worklet.js").body().contains("registerProcessor('pcm16-downsampler'"));
     assertProblem(kit.get("/assets/missing.js"), 404);
     assertProblem(kit.get("/assets/../reference.conf"), 404);
   }
