@@ -11,8 +11,10 @@ import io.voicehelper.streams.voice.SpeechRecognizer;
 import io.voicehelper.streams.voice.engine.internal.AzureVoices;
 import io.voicehelper.streams.voice.engine.internal.Duplex;
 import io.voicehelper.streams.voice.engine.internal.RecognitionEvents;
-import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler.Heard;
+import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.NotUsed;
@@ -48,8 +50,9 @@ public final class AzureSpeechRecognizer extends AzureSpeech.Engine implements S
 
   @Override
   public Flow<ByteString, Transcript, NotUsed> recognize(String language) {
-    String locale = AzureVoices.locale(language)
-        .orElseThrow(() -> new IllegalArgumentException("Azure Speech is not set up for " + language));
+    Optional<String> found = AzureVoices.locale(language);
+    if (found.isEmpty()) return Unsupported.recognition("Azure Speech is not set up for " + language);
+    String locale = found.get();
     return Flow.<ByteString, Heard, NotUsed>fromMaterializer((materializer, attributes) -> session(locale, materializer))
         .mapMaterializedValue(started -> NotUsed.notUsed())
         .via(TranscriptAssembler.flow());

@@ -5,6 +5,7 @@ import com.sun.speech.freetts.VoiceManager;
 import io.voicehelper.streams.voice.SpeechSynthesizer;
 import io.voicehelper.streams.voice.VoiceOptions;
 import io.voicehelper.streams.voice.engine.internal.CapturingAudioPlayer;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
@@ -56,7 +57,7 @@ public final class FreeTtsSynthesizer implements SpeechSynthesizer {
 
   @Override
   public Source<ByteString, NotUsed> synthesize(String text, VoiceOptions options) {
-    if (!supports(options.language())) throw new IllegalArgumentException("FreeTTS speaks English only");
+    if (!supports(options.language())) return Unsupported.synthesis("FreeTTS speaks English only");
     if (text.isBlank()) return Source.empty();
     return Source.<ByteString>queue(MAX_CHUNKS)
         .mapMaterializedValue(queue -> {
