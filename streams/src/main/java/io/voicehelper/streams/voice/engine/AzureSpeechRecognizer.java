@@ -14,7 +14,9 @@ import io.voicehelper.streams.voice.engine.internal.RecognitionEvents;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler.Heard;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
 import io.voicehelper.streams.voice.engine.internal.Unsupported;
+import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.NotUsed;
@@ -61,17 +63,23 @@ public final class AzureSpeechRecognizer extends AzureSpeech.Engine implements S
   private Flow<ByteString, Heard, NotUsed> session(String locale, Materializer materializer) {
     Pair<BoundedSourceQueue<Heard>, Source<Heard, NotUsed>> events =
         Source.<Heard>queue(QUEUED_EVENTS).preMaterialize(materializer);
+    RecognitionEvents listener = new RecognitionEvents(name(), events.first());
     Session session;
     try {
-      session = new Session(azure, locale, new RecognitionEvents(name(), events.first()));
+      session = new Session(azure, locale, listener);
     } catch (RuntimeException e) {
       events.first().complete();
       return Flow.fromSinkAndSource(Sink.cancelled(),
           Source.failed(new SpeechEngineException("Azure Speech could not start: " + e.getMessage(), e)));
     }
     Executor blocking = azure.blocking();
-    return Duplex.flow(session::write, session::endOfAudio, events.second(), () -> blocking.execute(session::close),
-        blocking);
+    Duration finalTimeout = azure.settings().finalTimeout();
+    Runnable endOfAudio = () -> {
+      session.endOfAudio();
+      CompletableFuture.delayedExecutor(finalTimeout.toMillis(), TimeUnit.MILLISECONDS, blocking)
+          .execute(() -> listener.finalTimeout(finalTimeout));
+    };
+    return Duplex.flow(session::write, endOfAudio, events.second(), () -> blocking.execute(session::close), blocking);
   }
 
   /** One continuous recognition and the SDK objects it holds. */
