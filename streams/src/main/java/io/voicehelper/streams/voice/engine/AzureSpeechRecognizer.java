@@ -11,8 +11,12 @@ import io.voicehelper.streams.voice.SpeechRecognizer;
 import io.voicehelper.streams.voice.engine.internal.AzureVoices;
 import io.voicehelper.streams.voice.engine.internal.Duplex;
 import io.voicehelper.streams.voice.engine.internal.RecognitionEvents;
-import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler.Heard;
+import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
+import java.time.Duration;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.Executor;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.NotUsed;
@@ -48,8 +52,9 @@ public final class AzureSpeechRecognizer extends AzureSpeech.Engine implements S
 
   @Override
   public Flow<ByteString, Transcript, NotUsed> recognize(String language) {
-    String locale = AzureVoices.locale(language)
-        .orElseThrow(() -> new IllegalArgumentException("Azure Speech is not set up for " + language));
+    Optional<String> found = AzureVoices.locale(language);
+    if (found.isEmpty()) return Unsupported.recognition("Azure Speech is not set up for " + language);
+    String locale = found.get();
     return Flow.<ByteString, Heard, NotUsed>fromMaterializer((materializer, attributes) -> session(locale, materializer))
         .mapMaterializedValue(started -> NotUsed.notUsed())
         .via(TranscriptAssembler.flow());
@@ -58,17 +63,23 @@ public final class AzureSpeechRecognizer extends AzureSpeech.Engine implements S
   private Flow<ByteString, Heard, NotUsed> session(String locale, Materializer materializer) {
     Pair<BoundedSourceQueue<Heard>, Source<Heard, NotUsed>> events =
         Source.<Heard>queue(QUEUED_EVENTS).preMaterialize(materializer);
+    RecognitionEvents listener = new RecognitionEvents(name(), events.first());
     Session session;
     try {
-      session = new Session(azure, locale, new RecognitionEvents(name(), events.first()));
+      session = new Session(azure, locale, listener);
     } catch (RuntimeException e) {
       events.first().complete();
       return Flow.fromSinkAndSource(Sink.cancelled(),
           Source.failed(new SpeechEngineException("Azure Speech could not start: " + e.getMessage(), e)));
     }
     Executor blocking = azure.blocking();
-    return Duplex.flow(session::write, session::endOfAudio, events.second(), () -> blocking.execute(session::close),
-        blocking);
+    Duration finalTimeout = azure.settings().finalTimeout();
+    Runnable endOfAudio = () -> {
+      session.endOfAudio();
+      CompletableFuture.delayedExecutor(finalTimeout.toMillis(), TimeUnit.MILLISECONDS, blocking)
+          .execute(() -> listener.finalTimeout(finalTimeout));
+    };
+    return Duplex.flow(session::write, endOfAudio, events.second(), () -> blocking.execute(session::close), blocking);
   }
 
   /** One continuous recognition and the SDK objects it holds. */

@@ -8,10 +8,11 @@ import io.voicehelper.streams.voice.SpeechSynthesizer;
 import io.voicehelper.streams.voice.VoiceOptions;
 import io.voicehelper.streams.voice.engine.internal.AzureSsml;
 import io.voicehelper.streams.voice.engine.internal.AzureVoices;
+import io.voicehelper.streams.voice.engine.internal.PcmChunks;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
 import java.util.Optional;
 import java.util.concurrent.Future;
 import java.util.regex.Pattern;
-import io.voicehelper.streams.voice.engine.internal.PcmChunks;
 import org.apache.pekko.NotUsed;
 import org.apache.pekko.japi.Pair;
 import org.apache.pekko.stream.BoundedSourceQueue;
@@ -43,6 +44,7 @@ public final class AzureSpeechSynthesizer extends AzureSpeech.Engine implements 
   @Override
   public Source<ByteString, NotUsed> synthesize(String text, VoiceOptions options) {
     if (text.isBlank()) return Source.empty();
+    if (!supports(options.language())) return Unsupported.synthesis("Azure Speech is not set up for " + options.language());
     String ssml = ssml(text, options, azure.settings());
     return Source.<ByteString, NotUsed>fromMaterializer((materializer, attributes) -> {
           Pair<BoundedSourceQueue<ByteString>, Source<ByteString, NotUsed>> audio =

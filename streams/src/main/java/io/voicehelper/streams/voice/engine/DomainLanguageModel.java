@@ -11,6 +11,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.regex.Matcher;
@@ -23,6 +24,7 @@ import java.util.stream.Stream;
  * the written file). Sentences are split at punctuation and line ends; only sentences whose words are all in the
  * pronunciation dictionary are kept (pocketsphinx refuses words it cannot pronounce). Bigrams are discounted
  * absolutely (0.5) and back off to add-one-smoothed unigrams (Katz-style weights), which is enough for a small corpus.
+ * Configure it with the dictionary {@link #writeDictionary} restricts to its words.
  */
 public final class DomainLanguageModel {
 
@@ -68,17 +70,33 @@ public final class DomainLanguageModel {
   public static Set<String> dictionaryWords(Path dictionary) {
     Set<String> words = new HashSet<>();
     try (Stream<String> lines = Files.lines(dictionary, StandardCharsets.UTF_8)) {
-      lines.forEach(line -> {
-        int space = line.indexOf(' ');
-        if (space <= 0) return;
-        String word = line.substring(0, space);
-        int alternate = word.indexOf('(');
-        words.add((alternate > 0 ? word.substring(0, alternate) : word).toLowerCase(Locale.ROOT));
-      });
+      lines.forEach(line -> headword(line).ifPresent(words::add));
     } catch (IOException e) {
       throw new UncheckedIOException(e);
     }
     return words;
+  }
+
+  /**
+   * Writes the entries of {@code dictionary} for this model's words to {@code file}: pocketsphinx loads a small model
+   * with the whole 135,000-word dictionary in about 7 s, with only its words in under 0.2 s.
+   */
+  public void writeDictionary(Path dictionary, Path file) {
+    Set<String> words = words();
+    try (Stream<String> lines = Files.lines(dictionary, StandardCharsets.UTF_8)) {
+      Files.write(file, (Iterable<String>) lines.filter(line -> headword(line).filter(words::contains).isPresent())
+          ::iterator, StandardCharsets.UTF_8);
+    } catch (IOException e) {
+      throw new UncheckedIOException(e);
+    }
+  }
+
+  private static Optional<String> headword(String line) {
+    int space = line.indexOf(' ');
+    if (space <= 0) return Optional.empty();
+    String word = line.substring(0, space);
+    int alternate = word.indexOf('(');
+    return Optional.of((alternate > 0 ? word.substring(0, alternate) : word).toLowerCase(Locale.ROOT));
   }
 
   /** How many sentences the model was counted from. */

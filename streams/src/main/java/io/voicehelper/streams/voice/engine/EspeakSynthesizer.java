@@ -3,6 +3,7 @@ package io.voicehelper.streams.voice.engine;
 import io.voicehelper.streams.voice.SpeechSynthesizer;
 import io.voicehelper.streams.voice.VoiceOptions;
 import io.voicehelper.streams.voice.engine.internal.ProcessFlow;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
 import io.voicehelper.streams.voice.engine.internal.WavToPcm;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
@@ -88,11 +89,12 @@ public final class EspeakSynthesizer implements SpeechSynthesizer {
 
   @Override
   public Source<ByteString, NotUsed> synthesize(String text, VoiceOptions voice) {
-    String espeakVoice = Optional.ofNullable(voice.voice())
+    Optional<String> found = Optional.ofNullable(voice.voice())
         .map(v -> v.toLowerCase(Locale.ROOT))
         .filter(installedVoices::contains)
-        .or(() -> voiceFor(voice.language()))
-        .orElseThrow(() -> new IllegalArgumentException("espeak-ng has no voice for " + voice.language()));
+        .or(() -> voiceFor(voice.language()));
+    if (found.isEmpty()) return Unsupported.synthesis("espeak-ng has no voice for " + voice.language());
+    String espeakVoice = found.get();
     String clean = UNSAFE.matcher(text).replaceAll(" ").strip();
     if (clean.isEmpty()) return Source.empty();
     return Source.single(ByteString.fromString(clean + "\n", StandardCharsets.UTF_8))

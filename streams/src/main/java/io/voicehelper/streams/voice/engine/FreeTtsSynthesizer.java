@@ -5,24 +5,24 @@ import com.sun.speech.freetts.VoiceManager;
 import io.voicehelper.streams.voice.SpeechSynthesizer;
 import io.voicehelper.streams.voice.VoiceOptions;
 import io.voicehelper.streams.voice.engine.internal.CapturingAudioPlayer;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
 import java.util.concurrent.BlockingQueue;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.LinkedBlockingQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.pekko.NotUsed;
-import org.apache.pekko.stream.OverflowStrategy;
+import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 import org.apache.pekko.stream.javadsl.Source;
-import org.apache.pekko.stream.javadsl.SourceQueueWithComplete;
 import org.apache.pekko.util.ByteString;
 
 /**
  * English speech by FreeTTS (pure Java, BSD-like licence) with its 16 kHz voice {@code kevin16}: always available,
  * and the voice pocketsphinx recognizes best. A FreeTTS voice speaks one text at a time, so voices are pooled (at
  * most {@code pool-size}, allocated on first use) and a synthesis holds one on the blocking dispatcher while it
- * speaks; its chunks go downstream through a backpressured queue, and cancelling the source stops the voice.
+ * speaks; its chunks go downstream through a queue bounded by a sentence's length, and cancelling the source stops
+ * the voice at its next chunk.
  */
 public final class FreeTtsSynthesizer implements SpeechSynthesizer {
 
@@ -30,7 +30,8 @@ public final class FreeTtsSynthesizer implements SpeechSynthesizer {
   public static final String VOICE = "kevin16";
 
   private static final String VOICE_DIRECTORY = "com.sun.speech.freetts.en.us.cmu_us_kal.KevinVoiceDirectory";
-  private static final int QUEUED_CHUNKS = 16;
+  /** A sentence's audio at most: 60 s in 20 ms chunks (under 2 MB). */
+  private static final int MAX_CHUNKS = 3000;
 
   private final int poolSize;
   private final Executor blocking;
@@ -56,30 +57,32 @@ public final class FreeTtsSynthesizer implements SpeechSynthesizer {
 
   @Override
   public Source<ByteString, NotUsed> synthesize(String text, VoiceOptions options) {
-    if (!supports(options.language())) throw new IllegalArgumentException("FreeTTS speaks English only");
+    if (!supports(options.language())) return Unsupported.synthesis("FreeTTS speaks English only");
     if (text.isBlank()) return Source.empty();
-    return Source.<ByteString>queue(QUEUED_CHUNKS, OverflowStrategy.backpressure())
+    return Source.<ByteString>queue(MAX_CHUNKS)
         .mapMaterializedValue(queue -> {
           CompletableFuture.runAsync(() -> speak(text, options, queue), blocking);
           return NotUsed.notUsed();
         });
   }
 
-  private void speak(String text, VoiceOptions options, SourceQueueWithComplete<ByteString> queue) {
-    CompletableFuture<?> ended = queue.watchCompletion().toCompletableFuture();
-    if (ended.isDone()) return;
+  /**
+   * Speaks into the queue without waiting for the listener (FreeTTS is some 50 times faster than real time), so a
+   * voice is held only while it synthesizes, not while the audio is played out.
+   */
+  private void speak(String text, VoiceOptions options, BoundedSourceQueue<ByteString> queue) {
     Voice voice = null;
     try {
       voice = acquire();
       float normalRate = voice.getRate();
       float normalPitch = voice.getPitch();
-      CapturingAudioPlayer player = new CapturingAudioPlayer(chunk -> !ended.isDone() && offer(queue, chunk));
+      CapturingAudioPlayer player = new CapturingAudioPlayer(chunk -> offer(queue, chunk));
       voice.setAudioPlayer(player);
       voice.setRate((float) (normalRate * options.rate()));
       voice.setPitch((float) (normalPitch * options.pitch()));
       try {
         boolean spoken = voice.speak(text);
-        if (player.flush() && !ended.isDone()) {
+        if (player.flush()) {
           if (spoken) {
             queue.complete();
           } else {
@@ -100,16 +103,13 @@ public final class FreeTtsSynthesizer implements SpeechSynthesizer {
     }
   }
 
-  /** Waits (on the blocking dispatcher) until the queue takes the chunk; false once the stream is gone. */
-  private static boolean offer(SourceQueueWithComplete<ByteString> queue, ByteString chunk) {
-    try {
-      return queue.offer(chunk).toCompletableFuture().get() == QueueOfferResult.enqueued();
-    } catch (ExecutionException closed) {
-      return false;
-    } catch (InterruptedException e) {
-      Thread.currentThread().interrupt();
-      return false;
+  /** Whether to go on: false once the listener cancelled, or (failing the stream) when the text is far too long. */
+  private static boolean offer(BoundedSourceQueue<ByteString> queue, ByteString chunk) {
+    QueueOfferResult result = queue.offer(chunk);
+    if (result == QueueOfferResult.dropped()) {
+      queue.fail(new SpeechEngineException("FreeTTS: a text longer than " + MAX_CHUNKS / 50 + " s of speech"));
     }
+    return result == QueueOfferResult.enqueued();
   }
 
   /** An idle voice, a new one while fewer than the pool size exist, or the next one released. */

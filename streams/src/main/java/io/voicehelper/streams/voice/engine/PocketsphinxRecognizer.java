@@ -3,6 +3,7 @@ package io.voicehelper.streams.voice.engine;
 import io.voicehelper.streams.voice.SpeechRecognizer;
 import io.voicehelper.streams.voice.engine.internal.ProcessFlow;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
@@ -62,7 +63,7 @@ public final class PocketsphinxRecognizer implements SpeechRecognizer {
 
   @Override
   public Flow<ByteString, Transcript, NotUsed> recognize(String language) {
-    if (!supports(language)) throw new IllegalArgumentException("pocketsphinx is not configured for " + language);
+    if (!supports(language)) return Unsupported.recognition("pocketsphinx is not configured for " + language);
     return Flow.<ByteString>create()
         .filter(chunk -> !chunk.isEmpty())
         .via(ProcessFlow.create(name(), command, blocking, dispatcher))

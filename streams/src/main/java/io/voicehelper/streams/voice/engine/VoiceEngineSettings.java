@@ -3,6 +3,7 @@ package io.voicehelper.streams.voice.engine;
 import com.typesafe.config.Config;
 import com.typesafe.config.ConfigValue;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
@@ -75,10 +76,17 @@ public record VoiceEngineSettings(
     }
   }
 
-  /** The Azure Speech resource: key (empty: unused), region, endpoint or host, and voice overrides. */
-  public record Azure(String key, String region, String endpoint, String host, Map<String, String> voices) {
+  /**
+   * The Azure Speech resource: key (empty: unused), region, endpoint or host, voice overrides, and how long a
+   * recognition may take to finish once its audio has ended.
+   */
+  public record Azure(
+      String key, String region, String endpoint, String host, Map<String, String> voices, Duration finalTimeout) {
     public Azure {
       voices = Map.copyOf(voices);
+      if (finalTimeout.isNegative() || finalTimeout.isZero()) {
+        throw new IllegalArgumentException("voicehelper.voice.azure.final-timeout must be positive");
+      }
       if (!key.isBlank() && region.isBlank() && endpoint.isBlank() && host.isBlank()) {
         throw new IllegalArgumentException(
             "voicehelper.voice.azure.key is set: set region (AZURE_SPEECH_REGION), endpoint or host too");
@@ -93,7 +101,7 @@ public record VoiceEngineSettings(
     @Override
     public String toString() {
       return "Azure[key=" + (key.isBlank() ? "" : "***") + ", region=" + region + ", endpoint=" + endpoint
-          + ", host=" + host + ", voices=" + voices + "]";
+          + ", host=" + host + ", voices=" + voices + ", finalTimeout=" + finalTimeout + "]";
     }
   }
 
@@ -119,7 +127,8 @@ public record VoiceEngineSettings(
             espeak.getInt("pitch")),
         voice.getInt("tts.freetts.pool-size"),
         new Azure(azure.getString("key").strip(), azure.getString("region").strip(),
-            azure.getString("endpoint").strip(), azure.getString("host").strip(), strings(azure.getConfig("voices"))));
+            azure.getString("endpoint").strip(), azure.getString("host").strip(), strings(azure.getConfig("voices")),
+            azure.getDuration("final-timeout")));
   }
 
   private static EngineOrder order(Config section) {

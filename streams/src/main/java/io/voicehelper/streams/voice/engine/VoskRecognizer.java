@@ -5,8 +5,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import io.voicehelper.streams.voice.Pcm;
 import io.voicehelper.streams.voice.SpeechRecognizer;
 import io.voicehelper.streams.voice.engine.internal.SerialResource;
-import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler.Heard;
+import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
+import io.voicehelper.streams.voice.engine.internal.Unsupported;
 import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -105,9 +106,9 @@ public final class VoskRecognizer implements SpeechRecognizer, AutoCloseable {
 
   @Override
   public Flow<ByteString, Transcript, NotUsed> recognize(String language) {
-    Model model = Languages.lookup(models, language)
-        .orElseThrow(() -> new IllegalArgumentException("no Vosk model is configured for " + language));
-    return recognize(() -> decoder(model), blocking);
+    Optional<Model> model = Languages.lookup(models, language);
+    if (model.isEmpty()) return Unsupported.recognition("no Vosk model is configured for " + language);
+    return recognize(() -> decoder(model.get()), blocking);
   }
 
   /** A recognition on decoders from {@code decoders} (one per materialization), called on {@code blocking}. */

@@ -14,6 +14,7 @@ import io.voicehelper.streams.voice.engine.internal.AzureVoices;
 import io.voicehelper.streams.voice.engine.internal.RecognitionEvents;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler.Heard;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletionStage;
@@ -34,7 +35,7 @@ import org.junit.jupiter.api.Test;
 class AzureSpeechTest extends EngineTesting {
 
   private static final VoiceEngineSettings.Azure UNREACHABLE =
-      new VoiceEngineSettings.Azure("test-key", "", "", "ws://127.0.0.1:9", Map.of());
+      new VoiceEngineSettings.Azure("test-key", "", "", "ws://127.0.0.1:9", Map.of(), Duration.ofSeconds(10));
 
   @Test
   void ssmlCarriesVoiceStyleRateAndPitch() {
@@ -122,7 +123,8 @@ class AzureSpeechTest extends EngineTesting {
   }
 
   private static AzureSpeech fake(FakeAzureSpeech fake, String key) {
-    return new AzureSpeech(new VoiceEngineSettings.Azure(key, "", "", fake.host(), Map.of()), blocking());
+    return new AzureSpeech(
+        new VoiceEngineSettings.Azure(key, "", "", fake.host(), Map.of(), Duration.ofSeconds(2)), blocking());
   }
 
   @Test
@@ -170,6 +172,19 @@ class AzureSpeechTest extends EngineTesting {
 
       SpeechEngineException error = assertInstanceOf(SpeechEngineException.class, failure.getCause());
       assertTrue(error.getMessage().startsWith("azure failed: AuthenticationFailure"), error.getMessage());
+    }
+  }
+
+  @Test
+  void aServiceThatNeverFinishesFailsTheRecognitionAfterTheFinalTimeout() throws Exception {
+    try (FakeAzureSpeech fake = FakeAzureSpeech.start(testKit.system(), "how do I", null, ByteString.emptyByteString())) {
+      ExecutionException failure = assertThrows(ExecutionException.class, () ->
+          Source.from(SpeechFixtures.frames(SpeechFixtures.silence(200), 20))
+              .via(new AzureSpeechRecognizer(fake(fake, FakeAzureSpeech.KEY)).recognize("en-US"))
+              .runWith(Sink.seq(), testKit.system())
+              .toCompletableFuture().get(20, TimeUnit.SECONDS));
+
+      assertEquals("azure gave no final result within PT2S of the audio's end", failure.getCause().getMessage());
     }
   }
 

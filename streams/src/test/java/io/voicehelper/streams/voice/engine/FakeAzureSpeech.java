@@ -56,7 +56,10 @@ final class FakeAzureSpeech implements AutoCloseable {
         .toCompletableFuture().get(10, TimeUnit.SECONDS);
   }
 
-  /** Recognizes any audio as {@code hypothesis} so far, then {@code phrase}; synthesizes any SSML as {@code speech}. */
+  /**
+   * Recognizes any audio as {@code hypothesis} so far, then {@code phrase} ({@code null}: never answers the end of the
+   * audio); synthesizes any SSML as {@code speech}.
+   */
   static FakeAzureSpeech start(ActorSystem<?> system, String hypothesis, String phrase, ByteString speech)
       throws Exception {
     return new FakeAzureSpeech(system, hypothesis, phrase, speech);
@@ -144,6 +147,7 @@ final class FakeAzureSpeech implements AutoCloseable {
       }
       ByteString heard = audio.result();
       audioReceived.add(heard);
+      if (phrase == null) return; // a service that never finishes
       long duration = Pcm.millis(heard.size()) * 10_000;
       send(requestId, "speech.endDetected", "{\"Offset\":" + duration + "}");
       send(requestId, "speech.phrase", "{\"RecognitionStatus\":\"Success\",\"DisplayText\":\"" + phrase

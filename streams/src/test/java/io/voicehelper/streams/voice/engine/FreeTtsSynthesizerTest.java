@@ -2,6 +2,7 @@ package io.voicehelper.streams.voice.engine;
 
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertThrows;
 import static org.junit.jupiter.api.Assertions.assertTrue;
 
 import io.voicehelper.streams.voice.Pcm;
@@ -9,6 +10,7 @@ import io.voicehelper.streams.voice.SpeechFixtures;
 import io.voicehelper.streams.voice.SpeechRecognizer.Transcript;
 import io.voicehelper.streams.voice.VoiceOptions;
 import java.util.List;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
 import org.apache.pekko.stream.javadsl.Sink;
 import org.apache.pekko.stream.testkit.TestSubscriber;
@@ -70,6 +72,8 @@ class FreeTtsSynthesizerTest extends EngineTesting {
   void speaksEnglishOnly() {
     assertTrue(freeTts.supports("en-GB"));
     assertFalse(freeTts.supports("zh-CN"));
+    ExecutionException failure = assertThrows(ExecutionException.class, () -> speak("你好", VoiceOptions.of("zh-CN")));
+    assertEquals("FreeTTS speaks English only", failure.getCause().getMessage());
   }
 
   @Test

@@ -145,6 +145,16 @@ class PocketsphinxRecognizerTest extends EngineTesting {
   }
 
   @Test
+  void aLanguageItDoesNotSpeakFailsTheRecognition() {
+    ExecutionException failure = assertThrows(ExecutionException.class, () -> Source.from(frames(silence(100), 20))
+        .via(recognizer(settings.pocketsphinx()).recognize("zh-CN"))
+        .runWith(Sink.seq(), testKit.system())
+        .toCompletableFuture().get(5, TimeUnit.SECONDS));
+
+    assertEquals("pocketsphinx is not configured for zh-CN", failure.getCause().getMessage());
+  }
+
+  @Test
   void speaksOnlyTheConfiguredLanguages() {
     PocketsphinxRecognizer recognizer = recognizer(settings.pocketsphinx());
     assertTrue(recognizer.supports("en-GB"));

@@ -2,6 +2,7 @@ package io.voicehelper.streams.voice.engine.internal;
 
 import io.voicehelper.streams.voice.engine.SpeechEngineException;
 import io.voicehelper.streams.voice.engine.internal.TranscriptAssembler.Heard;
+import java.time.Duration;
 import org.apache.pekko.stream.BoundedSourceQueue;
 import org.apache.pekko.stream.QueueOfferResult;
 
@@ -14,6 +15,7 @@ public final class RecognitionEvents {
 
   private final String engine;
   private final BoundedSourceQueue<Heard> queue;
+  private volatile boolean finished;
 
   public RecognitionEvents(String engine, BoundedSourceQueue<Heard> queue) {
     this.engine = engine;
@@ -36,12 +38,24 @@ public final class RecognitionEvents {
   /** The service ended the recognition: an error when {@code error} is true, else the end of the audio. */
   public void canceled(boolean error, String code, String details) {
     if (error) {
+      finished = true;
       queue.fail(new SpeechEngineException(engine + " failed: " + code + (details == null ? "" : ": " + details)));
     }
   }
 
   /** The session ended: every segment has been recognized. */
   public void sessionStopped() {
+    finished = true;
     queue.complete();
+  }
+
+  /** The audio ended {@code after} ago and the service has not finished: fails the recognition unless it has. */
+  public void finalTimeout(Duration after) {
+    if (finished) return;
+    try {
+      queue.fail(new SpeechEngineException(engine + " gave no final result within " + after + " of the audio's end"));
+    } catch (IllegalStateException alreadyFinished) {
+      // the session ended just now
+    }
   }
 }
