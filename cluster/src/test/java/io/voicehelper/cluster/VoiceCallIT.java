@@ -180,6 +180,8 @@ class VoiceCallIT {
     final LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();
     final CompletableFuture<Integer> closed = new CompletableFuture<>();
     final StringBuilder replyText = new StringBuilder();
+    /** Every event's type in arrival order, with the audio bytes received before it. */
+    final List<String> history = java.util.Collections.synchronizedList(new ArrayList<>());
     volatile long audioBytes;
     private final StringBuilder text = new StringBuilder();
     WebSocket socket;
@@ -207,7 +209,7 @@ class VoiceCallIT {
         if (event.get("type").asText().equals("error")) seen.add(event.toString());
         if (event.get("type").asText().equals(type)) return event;
       }
-      throw new AssertionError("no " + type + " event; seen " + seen);
+      throw new AssertionError("no " + type + " event; seen " + seen + "; history " + history);
     }
 
     JsonNode nextFinalTranscript() throws InterruptedException {
@@ -224,6 +226,8 @@ class VoiceCallIT {
         JsonNode event = NodeTestSupport.read(text.toString());
         text.setLength(0);
         if (event.get("type").asText().equals("reply.delta")) replyText.append(event.get("text").asText());
+        history.add(event.get("type").asText().equals("reply.delta") ? "d"
+            : event.get("type").asText() + "@" + audioBytes + (event.has("code") ? ":" + event : ""));
         events.add(event);
       }
       webSocket.request(1);

@@ -431,11 +431,11 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
       timers.cancel("turn");
       listenSeq++;
       if (listeningTurnId == null) listeningTurnId = UUID.randomUUID().toString();
+      emit(new VoiceEvent.Vad("start", started.atMillis()));
       if (speaking != null && !speaking.speechDone) {
         emit(new VoiceEvent.BargeIn(speaking.turnId));
         interruptSpeaking("barge-in");
       }
-      emit(new VoiceEvent.Vad("start", started.atMillis()));
       openRecognition();
     } else if (event instanceof SegmentEvent.Audio audio) {
       if (recognition != null && recognition.offer(audio.audio()) == QueueOfferResult.dropped()) {
