@@ -451,7 +451,11 @@
     els.openInChat.hidden = false;
     els.engines.textContent = ['asr', 'vad', 'tts'].filter((k) => event[k]).map((k) => `${k} ${event[k]}`).join(', ');
     els.info.hidden = false;
-    if (resumed || event.resumed || (event.turns && event.turns.length)) redrawTurns(event.turns || []);
+    if (resumed || event.resumed || (event.turns && event.turns.length)) {
+      redrawTurns(event.turns || []);
+    } else {
+      turns.clear(); // a new call's turn ids may repeat the last call's: its turns stay on the page, untouched
+    }
     indicate('listening');
     updateControls();
     clearError();
