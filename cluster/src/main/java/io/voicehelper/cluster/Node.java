@@ -192,7 +192,7 @@ public final class Node {
                   knowledge.retrievalSettings(), edgeSettings, authentication, limitDirectives).route(),
               new VoiceRoutes(system, calls, authentication,
                   VoiceEdgeSettings.fromConfig(config.getConfig("voicehelper.http.voice")),
-                  edgeSettings.maxJsonDepth()).route(),
+                  edgeSettings.maxJsonDepth(), limitsClient).route(),
               new ChatPageRoutes().route()),
           edgeSettings);
       return Behaviors.empty();

@@ -121,6 +121,60 @@ class VoiceCallIT {
     assertEquals(heard.get("text").asText(), messages.get(0).get("content").asText());
   }
 
+  @Test
+  void aCoughDoesNotInterruptTheAnswerButSpeechDoesAndTheStoredReplyIsWhatWasHeard() throws Exception {
+    Socket call = Socket.open(node.api, NodeTestSupport.bearer());
+    call.send("{\"type\":\"start\",\"language\":\"en-US\"}");
+    String conversationId = call.next("started").get("conversationId").asText();
+    // The room, before anything happens: the detector hears what quiet is here.
+    long sentMs = 0;
+    sentMs += send(call, SpeechFixtures.noise(600, -70, 3));
+    call.send("{\"type\":\"text\",\"text\":\"" + QUESTION + "\"}");
+    call.next("tts.start");
+    node.probes.createTestProbe().awaitAssert(Duration.ofSeconds(30), Duration.ofMillis(50), () -> {
+      assertTrue(call.audioBytes >= Pcm.bytesFor(1500), "1.5 s of the answer played");
+      return null;
+    });
+
+    // A cough: 150 ms of loud noise, then quiet. Then the caller speaks over the answer.
+    sentMs += send(call, SpeechFixtures.noise(150, -15, 4));
+    sentMs += send(call, SpeechFixtures.noise(700, -70, 5));
+    long speechAt = sentMs;
+    send(call, SpeechFixtures.speak("no stop please"));
+    send(call, SpeechFixtures.noise(1500, -70, 6));
+    JsonNode vad = call.next("vad");
+    assertEquals("start", vad.get("state").asText());
+    assertTrue(vad.get("atMs").asLong() >= speechAt - 320,
+        "the first speech heard is the caller's words at " + speechAt + " ms, not the cough: " + vad);
+    call.next("bargein");
+    long audioAtBargeIn = call.audioBytes;
+    JsonNode ended = call.next("tts.end");
+    assertTrue(ended.get("interrupted").asBoolean(), ended.toString());
+    assertEquals(audioAtBargeIn, call.audioBytes, "no audio of the answer after the barge-in");
+    long heardMs = ended.get("heardMs").asLong();
+    assertTrue(heardMs >= 1000, "heard " + heardMs + " ms");
+
+    // The stored answer is what the caller heard: cut, and marked interrupted.
+    node.probes.createTestProbe().awaitAssert(Duration.ofSeconds(20), Duration.ofMillis(250), () -> {
+      JsonNode messages = NodeTestSupport.get(node.api + "/conversations/" + conversationId).body().get("messages");
+      JsonNode answer = messages.get(1);
+      assertEquals("interrupted", answer.get("status").asText(), answer.toString());
+      assertTrue(answer.get("content").asText().length() > 0, answer.toString());
+      assertTrue(call.replyText.toString().startsWith(answer.get("content").asText()), answer.toString());
+      assertTrue(answer.get("content").asText().length() < call.replyText.length(), "cut: " + answer);
+      return null;
+    });
+    call.socket.sendClose(1000, "bye").get(5, TimeUnit.SECONDS);
+  }
+
+  /** Sends {@code audio} in 20 ms frames as fast as the socket takes them; returns its duration in ms. */
+  private static long send(Socket call, ByteString audio) throws Exception {
+    for (ByteString frame : SpeechFixtures.frames(audio, 20)) {
+      call.socket.sendBinary(frame.asByteBuffer(), true).get(5, TimeUnit.SECONDS);
+    }
+    return Pcm.millis(audio.size());
+  }
+
   /** A WebSocket client that keeps the events, the reply's text and the count of audio bytes. */
   static final class Socket implements WebSocket.Listener {
     final LinkedBlockingQueue<JsonNode> events = new LinkedBlockingQueue<>();

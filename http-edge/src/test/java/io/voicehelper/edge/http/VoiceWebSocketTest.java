@@ -78,9 +78,18 @@ class VoiceWebSocketTest {
 
   @BeforeAll
   static void start() throws Exception {
-    kit = EdgeTestKit.start("VoiceWebSocketTest", "voicehelper.http.voice.start-timeout = 2s", new Silent(),
-        (system, authentication) -> new VoiceRoutes(system, ECHO, authentication, VoiceEdgeSettings.fromConfig(
-            system.settings().config().getConfig("voicehelper.http.voice")), 20).route());
+    kit = EdgeTestKit.start("VoiceWebSocketTest",
+        "voicehelper.http.voice.start-timeout = 2s\nvoicehelper.limits.streams.max-concurrent = 2", new Silent(),
+        (system, authentication) -> {
+          io.voicehelper.entities.limits.LimitSettings limitSettings = io.voicehelper.entities.limits.LimitSettings
+              .fromConfig(system.settings().config().getConfig("voicehelper.limits"));
+          io.voicehelper.entities.limits.TenantLimitsEntity.init(system, limitSettings,
+              io.voicehelper.entities.limits.LimitsAuditor.NONE);
+          io.voicehelper.entities.limits.TenantLimiterEntity.init(system, limitSettings);
+          return new VoiceRoutes(system, ECHO, authentication, VoiceEdgeSettings.fromConfig(
+              system.settings().config().getConfig("voicehelper.http.voice")), 20,
+              new io.voicehelper.entities.limits.LimitsClient(system, limitSettings, Duration.ofSeconds(2))).route();
+        });
   }
 
   @AfterAll
@@ -204,6 +213,44 @@ class VoiceWebSocketTest {
     } finally {
       room.set(true);
     }
+  }
+
+  @Test
+  void aCallHoldsOneOfItsTenantsStreamSlotsUntilItEnds() throws Exception {
+    EdgeTestKit.Login other = kit.register("Slots Inc", "slots-owner@example.com");
+    String protocols = "voicehelper.v1, bearer." + other.accessToken();
+    Client first = Client.open(kit, protocols);
+    first.send("{\"type\":\"start\"}");
+    assertEquals("started", first.nextJson().get("type").asText());
+    Client second = Client.open(kit, protocols);
+    second.send("{\"type\":\"start\"}");
+    assertEquals("started", second.nextJson().get("type").asText());
+    Client third = Client.open(kit, protocols);
+    third.send("{\"type\":\"start\"}");
+    Object thirdGot = third.received.poll(3, TimeUnit.SECONDS);
+    assertEquals(null, thirdGot, "the third call is not started");
+    assertEquals(1013, third.closeCode(), "the tenant's two stream slots are taken");
+    assertTrue(third.closeReason.get().contains("concurrent"), third.closeReason.get());
+
+    first.send("{\"type\":\"stop\"}");
+    assertEquals(1000, first.closeCode());
+    // The slot is released when the call's flow ends; a new call gets it.
+    int code = 0;
+    for (int attempt = 0; attempt < 50; attempt++) {
+      Client next = Client.open(kit, protocols);
+      next.send("{\"type\":\"start\"}");
+      Object answer = next.received.poll(5, TimeUnit.SECONDS);
+      if (answer instanceof String started && started.contains("\"started\"")) {
+        code = 1;
+        next.send("{\"type\":\"stop\"}");
+        next.closeCode();
+        break;
+      }
+      next.closed.get(5, TimeUnit.SECONDS);
+    }
+    assertEquals(1, code, "a call got the freed slot");
+    second.send("{\"type\":\"stop\"}");
+    assertEquals(1000, second.closeCode());
   }
 
   @Test

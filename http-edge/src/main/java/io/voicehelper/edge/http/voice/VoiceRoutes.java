@@ -6,6 +6,7 @@ import io.voicehelper.edge.http.internal.Json;
 import io.voicehelper.edge.http.internal.ProblemException;
 import io.voicehelper.edge.http.voice.internal.ClosableWebSocket;
 import io.voicehelper.entities.identity.Permission;
+import io.voicehelper.entities.limits.LimitsClient;
 import io.voicehelper.entities.voice.CallIdentity;
 import io.voicehelper.entities.voice.ClientMessage;
 import io.voicehelper.entities.voice.ServerMessage;
@@ -51,13 +52,24 @@ public final class VoiceRoutes extends AllDirectives {
   private final Authentication authentication;
   private final VoiceEdgeSettings settings;
   private final VoiceCodec codec;
+  private final LimitsClient limits;
 
   public VoiceRoutes(ActorSystem<?> system, VoiceSessions sessions, Authentication authentication,
       VoiceEdgeSettings settings, int maxJsonDepth) {
+    this(system, sessions, authentication, settings, maxJsonDepth, null);
+  }
+
+  /**
+   * @param limits the cluster-wide limits: a call holds one of its tenant's concurrent-stream slots for as long as
+   *     it lasts ({@code null}: no limits)
+   */
+  public VoiceRoutes(ActorSystem<?> system, VoiceSessions sessions, Authentication authentication,
+      VoiceEdgeSettings settings, int maxJsonDepth, LimitsClient limits) {
     this.system = system;
     this.sessions = sessions;
     this.authentication = authentication;
     this.settings = settings;
+    this.limits = limits;
     this.codec = new VoiceCodec(settings, new Json(maxJsonDepth, settings.maxTextMessageBytes()),
         Materializer.matFromSystem(system));
   }
@@ -165,7 +177,38 @@ public final class VoiceRoutes extends AllDirectives {
       }
       log.debug("Voice call from {} of tenant {}", caller.subject(), caller.tenantId());
       CallIdentity identity = new CallIdentity(caller.tenantId(), caller.subject(), true, remote);
-      return Source.single(first.message()).concat(rest).via(sessions.open(identity));
+      return Source.completionStage(streamSlot(caller.tenantId())).flatMapConcat(admission -> {
+        if (admission.isPresent() && !admission.get().decision().granted()) {
+          rest.runWith(org.apache.pekko.stream.javadsl.Sink.cancelled(), system);
+          return Source.single(new ServerMessage.Close(TRY_AGAIN_LATER, "too many concurrent streams for your "
+              + "organization (" + admission.get().decision().max() + "); retry later"));
+        }
+        Optional<LimitsClient.StreamSlot> slot = admission.map(LimitsClient.StreamAdmission::slot);
+        return Source.single(first.message()).concat(rest).via(sessions.open(identity))
+            .watchTermination((notUsed, done) -> {
+              done.whenComplete((ok, failure) -> slot.ifPresent(LimitsClient.StreamSlot::release));
+              return notUsed;
+            });
+      });
     });
+  }
+
+  /**
+   * A concurrent-stream slot of the tenant for the call, as for an SSE stream: empty when there are no limits or
+   * the limiter did not answer (streams fail open, docs/limits.md), else the limiter's decision.
+   */
+  private CompletionStage<Optional<LimitsClient.StreamAdmission>> streamSlot(String tenantId) {
+    if (limits == null) return CompletableFuture.completedFuture(Optional.empty());
+    try {
+      return limits.acquireStream(tenantId).handle((admission, failure) -> {
+        if (failure != null) {
+          log.warn("The concurrent stream limit of tenant {} did not answer; the call proceeds", tenantId);
+          return Optional.<LimitsClient.StreamAdmission>empty();
+        }
+        return Optional.of(admission);
+      });
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
   }
 }

@@ -133,7 +133,7 @@ class AzureSpeechTest extends EngineTesting {
       List<Transcript> heard = Source.from(SpeechFixtures.frames(speech, 20))
           .via(new AzureSpeechRecognizer(fake(fake, FakeAzureSpeech.KEY)).recognize("en"))
           .runWith(Sink.seq(), testKit.system())
-          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+          .toCompletableFuture().get(60, TimeUnit.SECONDS);
 
       assertEquals(List.of(
           new Transcript("how do I", false),
@@ -150,7 +150,7 @@ class AzureSpeechTest extends EngineTesting {
       List<ByteString> chunks = new AzureSpeechSynthesizer(fake(fake, FakeAzureSpeech.KEY))
           .synthesize("您好 & 再见", new VoiceOptions("zh-CN", null, "cheerful", 0.8, 1.0))
           .runWith(Sink.seq(), testKit.system())
-          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+          .toCompletableFuture().get(60, TimeUnit.SECONDS);
 
       assertEquals(speech, SpeechFixtures.join(chunks));
       chunks.forEach(chunk -> assertEquals(640, chunk.size()));
@@ -166,7 +166,7 @@ class AzureSpeechTest extends EngineTesting {
           Source.from(SpeechFixtures.frames(SpeechFixtures.silence(200), 20))
               .via(new AzureSpeechRecognizer(fake(fake, "wrong-key")).recognize("en-US"))
               .runWith(Sink.seq(), testKit.system())
-              .toCompletableFuture().get(20, TimeUnit.SECONDS));
+              .toCompletableFuture().get(60, TimeUnit.SECONDS));
 
       SpeechEngineException error = assertInstanceOf(SpeechEngineException.class, failure.getCause());
       assertTrue(error.getMessage().startsWith("azure failed: AuthenticationFailure"), error.getMessage());

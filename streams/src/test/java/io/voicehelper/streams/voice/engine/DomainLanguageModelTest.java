@@ -60,7 +60,7 @@ class DomainLanguageModelTest extends EngineTesting {
       List<Transcript> heard = Source.from(SpeechFixtures.frames(SpeechFixtures.speak(question), 20))
           .via(domain.recognize("en-US"))
           .runWith(Sink.seq(), testKit.system())
-          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+          .toCompletableFuture().get(60, TimeUnit.SECONDS);
 
       assertEquals(new Transcript(question, true), heard.get(heard.size() - 1));
     }

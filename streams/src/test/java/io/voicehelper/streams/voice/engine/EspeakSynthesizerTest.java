@@ -37,7 +37,7 @@ class EspeakSynthesizerTest extends EngineTesting {
 
   private List<ByteString> speak(String text, VoiceOptions voice) throws Exception {
     return espeak.synthesize(text, voice).runWith(Sink.seq(), testKit.system())
-        .toCompletableFuture().get(20, TimeUnit.SECONDS);
+        .toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   private static long millis(List<ByteString> chunks) {

@@ -28,7 +28,7 @@ class FreeTtsSynthesizerTest extends EngineTesting {
 
   private List<ByteString> speak(String text, VoiceOptions voice) throws Exception {
     return freeTts.synthesize(text, voice).runWith(Sink.seq(), testKit.system())
-        .toCompletableFuture().get(20, TimeUnit.SECONDS);
+        .toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   @Test
@@ -84,7 +84,7 @@ class FreeTtsSynthesizerTest extends EngineTesting {
       List<Transcript> heard = freeTts.synthesize(question, VoiceOptions.of("en-US"))
           .via(pocketsphinx.recognize("en-US"))
           .runWith(Sink.seq(), testKit.system())
-          .toCompletableFuture().get(20, TimeUnit.SECONDS);
+          .toCompletableFuture().get(60, TimeUnit.SECONDS);
 
       assertEquals(new Transcript(question, true), heard.get(heard.size() - 1));
     }

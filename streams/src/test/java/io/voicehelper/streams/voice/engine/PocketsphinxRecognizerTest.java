@@ -52,7 +52,7 @@ class PocketsphinxRecognizerTest extends EngineTesting {
     return Source.from(frames(audio, 20))
         .via(recognizer(settings.pocketsphinx()).recognize("en-US"))
         .runWith(Sink.seq(), testKit.system())
-        .toCompletableFuture().get(20, TimeUnit.SECONDS);
+        .toCompletableFuture().get(60, TimeUnit.SECONDS);
   }
 
   @Test
@@ -137,7 +137,7 @@ class PocketsphinxRecognizerTest extends EngineTesting {
     ExecutionException failure = assertThrows(ExecutionException.class, () -> Source.from(frames(silence(200), 20))
         .via(recognizer(broken).recognize("en"))
         .runWith(Sink.seq(), testKit.system())
-        .toCompletableFuture().get(20, TimeUnit.SECONDS));
+        .toCompletableFuture().get(60, TimeUnit.SECONDS));
 
     SpeechEngineException error = assertInstanceOf(SpeechEngineException.class, failure.getCause());
     assertTrue(error.getMessage().startsWith("pocketsphinx exited with"), error.getMessage());
