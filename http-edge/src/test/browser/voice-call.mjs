@@ -2,8 +2,8 @@
 // (ScriptedVoiceCalls): the fake microphone plays <microphone.wav> once (voiced sound between silences). Sign up, open
 // the voice page from the chat page, start a call; the transcript shows grey while partial, then final; the reply
 // streams in with its citation and metrics; its audio plays and Interrupt cuts it at once; a dropped connection is
-// resumed with the call id and the turns are redrawn; a typed question is answered and read to the end; Stop ends the
-// call.
+// resumed with the call id and the turns are redrawn; a failed turn is reported; a typed question is answered and
+// read to the end; Stop ends the call.
 //
 //   node voice-call.mjs <base-url> <screenshot.png> <microphone.wav>
 //
@@ -19,6 +19,7 @@ const base = new URL('/', url).href;
 const QUESTION = 'how do I reset my password'; // ScriptedVoiceCalls.QUESTION
 const TYPED = 'and how do I change my email';
 const DROP = 'drop the line'; // ScriptedVoiceCalls.DROP
+const FAIL = 'fail this turn'; // ScriptedVoiceCalls.FAIL
 const REPLY_FRAMES = 25; // ScriptedVoiceCalls.REPLY_FRAMES
 
 const browser = await launchChromiumWithMicrophone(wav);
@@ -114,6 +115,15 @@ try {
   const redrawn = await page.locator('.message.assistant .content').first().textContent();
   check(redrawn === 'On the sign-in screen,', `the reply as heard: "${redrawn}"`);
 
+  step = 'a failed turn is reported and the call goes on';
+  await type(FAIL);
+  await page.waitForSelector('#error[data-code="turn-failed"]:not([hidden])');
+  check((await page.textContent('#error-text')) === 'The answer could not be generated; ask again.',
+    `the server's message: "${await page.textContent('#error-text')}"`);
+  check(await indicator() === 'listening', `still in the call, not ${await indicator()}`);
+  check(await page.getAttribute('.message.user >> nth=1', 'data-status') === 'failed', 'the typed question failed');
+  await page.click('#error-dismiss');
+
   step = 'a typed question, read to the end';
   const before = await stats();
   await type(TYPED);
@@ -121,7 +131,8 @@ try {
   await page.waitForFunction((n) => window.voiceStats.playedFrames >= n, before.playedFrames + REPLY_FRAMES);
   await page.waitForFunction(() => document.getElementById('voice-indicator').dataset.state === 'listening');
   const users = await page.locator('.message.user .content').allTextContents();
-  check(users.join('|') === `${QUESTION}|${TYPED}`, `both questions are shown: ${JSON.stringify(users)}`);
+  check(users.join('|') === `${QUESTION}|${FAIL}|${TYPED}`, `the questions are shown once: ${JSON.stringify(users)}`);
+  check(await page.getAttribute('.message.user >> nth=2', 'data-status') === 'accepted', 'the typed question was taken');
 
   step = 'stop the call';
   await page.click('[data-testid="call-stop"]');

@@ -157,12 +157,22 @@
     return t;
   }
 
-  function userArticle(t, turnId) {
+  /**
+   * The typed question a turn answers: the one with {@code text} (a transcript names it), or without a text the
+   * oldest waiting (a reply came first); null when none waits.
+   */
+  function adoptTyped(text) {
+    const i = text === undefined ? 0 : pendingTyped.findIndex((a) => a.querySelector('.content').textContent === text);
+    return i >= 0 && i < pendingTyped.length ? pendingTyped.splice(i, 1)[0] : null;
+  }
+
+  function userArticle(t, turnId, text) {
     if (!t.user) {
-      t.user = pendingTyped.shift() || messageElement('user');
+      const typed = adoptTyped(text);
+      t.user = typed || messageElement('user');
       t.user.dataset.turnId = turnId;
-      if (t.user.dataset.status === 'sending') setStatus(t.user, 'accepted'); // a typed question the server took
-      if (!t.user.isConnected) addArticle(t.user);
+      if (typed) setStatus(typed, 'accepted'); // a typed question the server took
+      else addArticle(t.user);
     }
     return t.user;
   }
@@ -180,13 +190,7 @@
 
   function showTranscript({ turnId, text, final }) {
     const t = turn(turnId);
-    if (!t.user && final && pendingTyped.length && pendingTyped[0].querySelector('.content').textContent !== text) {
-      // A spoken turn finished while a typed one waits for its answer: it is not that one.
-      t.user = messageElement('user');
-      t.user.dataset.turnId = turnId;
-      addArticle(t.user);
-    }
-    const article = userArticle(t, turnId);
+    const article = userArticle(t, turnId, text);
     article.dataset.final = String(Boolean(final));
     article.setAttribute('aria-busy', String(!final)); // screen readers read the words once, when final
     setContent(article, text);
@@ -429,7 +433,12 @@
         markInterrupted(event.turnId);
         return undefined;
       case 'metrics': return showMetrics(event);
-      case 'error': return showError(event.code || 'Error', event.message);
+      case 'error': { // the call goes on (a turn failed, no recognizer for the language…): the message says what
+        const typed = adoptTyped(undefined); // a typed question still waiting was that turn
+        if (typed) setStatus(typed, 'failed');
+        els.error.dataset.code = event.code || '';
+        return showError(event.message || event.code || 'Something went wrong in the call');
+      }
       case 'ended':
         // Ended by the server rather than by Stop (a limit, a shutdown): say why.
         endCall(call.stopping || !event.reason ? null : `The server ended it (${event.reason}).`);
@@ -451,7 +460,11 @@
     els.openInChat.hidden = false;
     els.engines.textContent = ['asr', 'vad', 'tts'].filter((k) => event[k]).map((k) => `${k} ${event[k]}`).join(', ');
     els.info.hidden = false;
-    if (resumed || event.resumed || (event.turns && event.turns.length)) redrawTurns(event.turns || []);
+    if (resumed || event.resumed || (event.turns && event.turns.length)) {
+      redrawTurns(event.turns || []);
+    } else {
+      turns.clear(); // a new call's turn ids may repeat the last call's: its turns stay on the page, untouched
+    }
     indicate('listening');
     updateControls();
     clearError();

@@ -27,7 +27,8 @@ import org.apache.pekko.util.ByteString;
 /**
  * Voice calls played from a script, for the voice page's browser test against the real edge: an energy detector
  * turns the caller's audio into one turn whose transcript is always {@link #QUESTION}; a typed {@code text} is a turn
- * of its own, except {@link #DROP} which breaks the connection (close 1011) so the page reconnects. Every reply is
+ * of its own, except {@link #DROP} which breaks the connection (close 1011) so the page reconnects, and {@link #FAIL}
+ * which fails with an {@code error} event. Every reply is
  * {@link #REPLY}, cited from {@code account-and-privacy.md} and read out as a 440 Hz tone in 20 ms frames on the
  * real-time clock: {@link #FIRST_REPLY_FRAMES} for the first turn (long enough to interrupt), {@link #REPLY_FRAMES}
  * after. {@code interrupt} cuts the tone. Calls outlive their connection, so {@code start} with a call id resumes one
@@ -38,6 +39,8 @@ final class ScriptedVoiceCalls implements VoiceSessions {
   static final String QUESTION = "how do I reset my password";
   static final String REPLY = "On the sign-in screen, tap Forgot password? [1] Then choose a new password.";
   static final String DROP = "drop the line";
+  static final String FAIL = "fail this turn";
+  static final String FAILED = "The answer could not be generated; ask again.";
   static final int FIRST_REPLY_FRAMES = 200;
   static final int REPLY_FRAMES = 25;
   private static final int FRAME_SAMPLES = 320;
@@ -77,6 +80,7 @@ final class ScriptedVoiceCalls implements VoiceSessions {
       if (message instanceof ClientMessage.Audio audio) return heard(audio.pcm());
       if (message instanceof ClientMessage.Text text) {
         if (DROP.equals(text.text())) return Source.single(new ServerMessage.Close(1011, "scripted drop"));
+        if (FAIL.equals(text.text())) return Source.single(event(new VoiceEvent.Error("turn-failed", FAILED)));
         return turn("text", text.text());
       }
       if (message instanceof ClientMessage.Interrupt) return interrupted();
