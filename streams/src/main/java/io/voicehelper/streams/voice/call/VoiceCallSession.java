@@ -395,7 +395,7 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
     if (!closed) {
       closed = true;
       offer(new ServerMessage.Close(code, reason));
-      out.complete();
+      complete(out);
       timers.startSingleTimer("give-up", GiveUp.INSTANCE, GIVE_UP);
     }
     if (ackTo != null) ackTo.tell(Ack.INSTANCE);
@@ -796,7 +796,7 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
   /** No more reply text for the turn's synthesis (a bounded queue completes only once). */
   private static void endText(Turn turn) {
     if (turn.toSpeak != null) {
-      turn.toSpeak.complete();
+      complete(turn.toSpeak);
       turn.toSpeak = null;
     }
   }
@@ -806,15 +806,31 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
   }
 
   private Behavior<Command> onPostStop() {
-    if (recognition != null) recognition.complete();
-    for (Turn turn : turns.values()) {
-      if (turn.speech != null) turn.speech.shutdown();
-      if (turn.reply != null) turn.reply.shutdown();
-      endText(turn);
+    try {
+      if (recognition != null) complete(recognition);
+      for (Turn turn : turns.values()) {
+        if (turn.speech != null) turn.speech.shutdown();
+        if (turn.reply != null) turn.reply.shutdown();
+        endText(turn);
+      }
+      if (!closed) complete(out);
+    } finally {
+      // Always: the node counts its calls by this, and a call never counted as gone holds a max-calls slot forever.
+      onStop.run();
     }
-    if (!closed) out.complete();
-    onStop.run();
     return this;
+  }
+
+  /**
+   * Completes {@code queue} unless its stream has ended already: a queue whose downstream cancelled (the client's
+   * socket went away without a close, a synthesis stream shut down) refuses a second end with an exception.
+   */
+  private static void complete(BoundedSourceQueue<?> queue) {
+    try {
+      queue.complete();
+    } catch (IllegalStateException alreadyEnded) {
+      // Nothing more goes through it either way.
+    }
   }
 
   private static String join(String before, String partial) {

@@ -202,6 +202,28 @@ class VoiceCallSessionTest {
     assertTrue(read <= 16 + 2 * 16 + 4, "at most the buffers were held: " + read);
   }
 
+  @Test
+  void aClientThatVanishesFreesItsCallSlot() throws Exception {
+    // The socket goes away without a close (a tab closed, a network lost): the client's queue is cancelled from
+    // downstream, and the session stopping after it must still count its call as gone, or the node's max-calls
+    // slots leak. The stop races the cancellation, so many calls are dropped.
+    CallSessionSettings settings = new CallSessionSettings(1000, 64, 50, Duration.ofMillis(20),
+        Duration.ofMillis(100), 64);
+    int calls = 100;
+    java.util.concurrent.CountDownLatch stopped = new java.util.concurrent.CountDownLatch(calls);
+    for (int i = 0; i < calls; i++) {
+      Pair<BoundedSourceQueue<ClientMessage>, Source<ClientMessage, NotUsed>> in =
+          Source.<ClientMessage>queue(16).preMaterialize(testKit.system());
+      CompletionStage<ServerMessage> first = in.second()
+          .via(VoiceCallSession.flow(testKit.system(), parts(new FakeBackend(), settings, audio.segmenter(),
+              Duration.ofMillis(100)), CALLER, () -> {}, stopped::countDown))
+          .runWith(Sink.head(), testKit.system());
+      in.first().offer(start());
+      first.toCompletableFuture().get(10, TimeUnit.SECONDS);
+    }
+    assertTrue(stopped.await(20, TimeUnit.SECONDS), stopped.getCount() + " of " + calls + " calls never counted as gone");
+  }
+
   // -----------------------------------------------------------------------------------------------------------------
 
   private static ClientMessage.Start start() {
