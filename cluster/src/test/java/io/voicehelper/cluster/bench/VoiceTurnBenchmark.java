@@ -178,11 +178,13 @@ class VoiceTurnBenchmark {
 
       long heapBase = usedHeapAfterGc();
       long rssBase = rssBytes();
+      java.util.Map<String, long[]> histogramBase = histogram();
       Idle small = Idle.open(voiceUrl, token, HEAP_CALLS);
       assertEquals(HEAP_CALLS, small.opened, small.summary);
       awaitCalls(kit, calls, HEAP_CALLS);
       long heapSmall = usedHeapAfterGc();
       long rssSmall = rssBytes();
+      List<String> perCall = perCall(histogramBase, histogram(), HEAP_CALLS, 12);
       small.close();
       awaitNoCalls(kit, calls);
 
@@ -203,7 +205,7 @@ class VoiceTurnBenchmark {
 
       write(turns, new double[] {loadBefore, loadAfterTurns, loadAfter}, new long[] {heapBase, heapSmall, rssBase,
           rssSmall}, large, new long[] {heapBaseLarge, heapLarge, heapAfterHold, rssLarge, activeLarge,
-          activeAfterHold, fdsBase, fdsLarge}, held, audio.segmenter().minSilence());
+          activeAfterHold, fdsBase, fdsLarge}, held, audio.segmenter().minSilence(), perCall);
       echo.unbind();
       binding.unbind();
       detectors.close();
@@ -449,6 +451,40 @@ class VoiceTurnBenchmark {
     return least;
   }
 
+  /**
+   * The live heap by class ({@code GC.class_histogram}, which collects first): class name → {instances, bytes}.
+   */
+  private static java.util.Map<String, long[]> histogram() throws Exception {
+    String text = (String) ManagementFactory.getPlatformMBeanServer().invoke(
+        new javax.management.ObjectName("com.sun.management:type=DiagnosticCommand"), "gcClassHistogram",
+        new Object[] {new String[0]}, new String[] {String[].class.getName()});
+    java.util.Map<String, long[]> classes = new java.util.HashMap<>();
+    for (String line : text.split("\n")) {
+      String[] fields = line.strip().split("\\s+");
+      if (fields.length < 4 || !fields[0].endsWith(":")) continue;
+      classes.put(fields[3], new long[] {Long.parseLong(fields[1]), Long.parseLong(fields[2])});
+    }
+    return classes;
+  }
+
+  /** Table rows: the {@code top} classes that grew most between the histograms, per call. */
+  private static List<String> perCall(java.util.Map<String, long[]> before, java.util.Map<String, long[]> after,
+      int calls, int top) {
+    record Growth(String name, long instances, long bytes) {}
+    List<Growth> growth = new ArrayList<>();
+    after.forEach((name, counts) -> {
+      long[] was = before.getOrDefault(name, new long[2]);
+      growth.add(new Growth(name, counts[0] - was[0], counts[1] - was[1]));
+    });
+    growth.sort(java.util.Comparator.comparingLong(Growth::bytes).reversed());
+    List<String> rows = new ArrayList<>();
+    for (Growth g : growth.subList(0, Math.min(top, growth.size()))) {
+      rows.add(String.format(Locale.ROOT, "| `%s` | %.1f | %,d |", g.name(), (double) g.instances() / calls,
+          g.bytes() / calls));
+    }
+    return rows;
+  }
+
   /** This process's resident memory (Linux), or -1. */
   private static long rssBytes() {
     try {
@@ -575,7 +611,7 @@ class VoiceTurnBenchmark {
   }
 
   private static void write(List<Turn> turns, double[] load, long[] small, Idle large, long[] big, String held,
-      Duration minSilence) throws Exception {
+      Duration minSilence, List<String> perCall) throws Exception {
     JsonNode hold = JSON.readTree(held);
     long heapPerCall = (small[1] - small[0]) / HEAP_CALLS;
     long rssPerCall = (small[3] - small[2]) / HEAP_CALLS;
@@ -605,8 +641,9 @@ class VoiceTurnBenchmark {
             + "default, on purpose) is set to **0**: the sessions are built from the same parts as "
             + "`VoiceCallSessions.create` builds, but with a `TurnPolicy` that answers zero (nothing is subtracted). "
             + "The settings refuse 0, and with their least, 1 ms, a first run measured about 20 ms more in the "
-            + "`vad end` → final hop (P50 23.4 ms, P95 38.3 ms; added time P50 33.2 ms, P95 58.1 ms): a 1 ms timer "
-            + "fires on the scheduler's next 10 ms tick, so in production the 700 ms wait is 700–720 ms.",
+            + "`vad end` → final hop (P50 23.4 ms, P95 38.3 ms; added time P50 33.2 ms, P95 58.1 ms): a timer waits "
+            + "for the scheduler's ticks (10 ms apart), so 1 ms took about 20 ms; the production 700 ms wait is "
+            + "rounded up the same way, by a tick or two.",
         "",
         "**Turns.** One call over a java.net.http WebSocket in the same JVM; " + MEASURED + " measured turns. "
             + "Each turn is the same recorded question (\"" + QUESTION + "\", FreeTTS "
@@ -651,7 +688,19 @@ class VoiceTurnBenchmark {
             + mb(small[0]) + " to " + mb(small[1]) + ": **" + String.format(Locale.ROOT, "%.1f KB", heapPerCall / 1e3)
             + " per call**; the process's resident memory grew by " + String.format(Locale.ROOT, "%.1f KB",
             rssPerCall / 1e3) + " per call (heap the JVM had already reserved is not counted again there, native "
-            + "buffers are).",
+            + "buffers are). Where the heap goes, from the JVM's class histograms (`GC.class_histogram`) before and "
+            + "after, per call, the largest classes:",
+        "",
+        "| class | instances per call | bytes per call |",
+        "|---|---|---|"));
+    lines.addAll(perCall);
+    lines.addAll(List.of(
+        "",
+        "Reading it: the double arrays (`[D`) are the noise suppressor's state per call (its STFT history, spectra "
+            + "and minimum-statistics windows; the largest single item), the float arrays (`[F`) the Silero VAD's; "
+            + "`stream.impl.Concat` (a node of a stream blueprint's traversal), `GraphInterpreter$Connection` and "
+            + "most of the Scala list cells belong to Pekko Streams: the call's stream graphs, their blueprints "
+            + "included, stay reachable while the call lasts.",
         "",
         "**Idle calls one node holds.** " + IDLE_CALLS + " calls asked for the same way: **" + large.opened
             + " open** in " + String.format(Locale.ROOT, "%.1f s", large.openMillis / 1e3) + " (" + big[4]
