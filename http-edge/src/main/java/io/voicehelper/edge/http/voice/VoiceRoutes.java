@@ -133,9 +133,14 @@ public final class VoiceRoutes extends AllDirectives {
           .recover(TimeoutException.class, () -> new ServerMessage.Close(VoiceCodec.POLICY,
               "no start message within " + settings.startTimeout().toSeconds() + " s"));
       return Flow.<Message>create().via(calls).via(Flow.<ServerMessage>create()
-          .takeWhile(message -> !(message instanceof ServerMessage.Close
-              && closer.close(((ServerMessage.Close) message).code(), ((ServerMessage.Close) message).reason())
-              | message instanceof ServerMessage.Close))
+          .takeWhile(message -> {
+            // A close ends the stream here; the hook sends it with its code once the stream completes.
+            if (message instanceof ServerMessage.Close close) {
+              closer.close(close.code(), close.reason());
+              return false;
+            }
+            return true;
+          })
           .map(codec::encode));
     }).orElseThrow(() -> ProblemException.badRequest("websocket-required", "Not a WebSocket upgrade."));
   }
