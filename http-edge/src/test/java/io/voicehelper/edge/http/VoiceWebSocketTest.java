@@ -44,6 +44,7 @@ class VoiceWebSocketTest {
   private static EdgeTestKit kit;
   private static final AtomicBoolean room = new AtomicBoolean(true);
   private static final AtomicReference<CallIdentity> lastCaller = new AtomicReference<>();
+  private static io.voicehelper.entities.limits.LimitsClient limits;
 
   /** Echoes: start → started, audio → the same audio, text → a final transcript, stop → ended and close 1000. */
   private static final VoiceSessions ECHO = new VoiceSessions() {
@@ -86,9 +87,9 @@ class VoiceWebSocketTest {
           io.voicehelper.entities.limits.TenantLimitsEntity.init(system, limitSettings,
               io.voicehelper.entities.limits.LimitsAuditor.NONE);
           io.voicehelper.entities.limits.TenantLimiterEntity.init(system, limitSettings);
+          limits = new io.voicehelper.entities.limits.LimitsClient(system, limitSettings, Duration.ofSeconds(2));
           return new VoiceRoutes(system, ECHO, authentication, VoiceEdgeSettings.fromConfig(
-              system.settings().config().getConfig("voicehelper.http.voice")), 20,
-              new io.voicehelper.entities.limits.LimitsClient(system, limitSettings, Duration.ofSeconds(2))).route();
+              system.settings().config().getConfig("voicehelper.http.voice")), 20, limits).route();
         });
   }
 
@@ -251,6 +252,23 @@ class VoiceWebSocketTest {
     assertEquals(1, code, "a call got the freed slot");
     second.send("{\"type\":\"stop\"}");
     assertEquals(1000, second.closeCode());
+  }
+
+  @Test
+  void startingACallCountsAgainstTheUsersRequestRate() throws Exception {
+    EdgeTestKit.Login other = kit.register("Rates Inc", "rates-owner@example.com");
+    limits.setLimits(other.tenantId(), new io.voicehelper.entities.limits.LimitOverrides(null, null, 0.01, 1, null,
+        null), other.userId()).toCompletableFuture().get(10, TimeUnit.SECONDS);
+    String protocols = "voicehelper.v1, bearer." + other.accessToken();
+    Client first = Client.open(kit, protocols);
+    first.send("{\"type\":\"start\"}");
+    assertEquals("started", first.nextJson().get("type").asText());
+    Client second = Client.open(kit, protocols);
+    second.send("{\"type\":\"start\"}");
+    assertEquals(1013, second.closeCode(), "the user's one-request burst is spent");
+    assertTrue(second.closeReason.get().contains("rate limited"), second.closeReason.get());
+    first.send("{\"type\":\"stop\"}");
+    assertEquals(1000, first.closeCode());
   }
 
   @Test

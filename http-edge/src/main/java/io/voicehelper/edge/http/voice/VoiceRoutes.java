@@ -182,20 +182,49 @@ public final class VoiceRoutes extends AllDirectives {
       }
       log.debug("Voice call from {} of tenant {}", caller.subject(), caller.tenantId());
       CallIdentity identity = new CallIdentity(caller.tenantId(), caller.subject(), true, remote);
-      return Source.completionStage(streamSlot(caller.tenantId())).flatMapConcat(admission -> {
-        if (admission.isPresent() && !admission.get().decision().granted()) {
+      return Source.completionStage(rate(caller.tenantId(), caller.subject())).flatMapConcat(decision -> {
+        if (decision.isPresent() && !decision.get().allowed()) {
           rest.runWith(org.apache.pekko.stream.javadsl.Sink.cancelled(), system);
-          return Source.single(new ServerMessage.Close(TRY_AGAIN_LATER, "too many concurrent streams for your "
-              + "organization (" + admission.get().decision().max() + "); retry later"));
+          long seconds = Math.max(1, (decision.get().retryAfterMillis() + 999) / 1000);
+          return Source.single(new ServerMessage.Close(TRY_AGAIN_LATER,
+              "rate limited (" + decision.get().limitedBy() + "): retry in " + seconds + " s"));
         }
-        Optional<LimitsClient.StreamSlot> slot = admission.map(LimitsClient.StreamAdmission::slot);
-        return Source.single(first.message()).concat(rest).via(sessions.open(identity))
-            .watchTermination((notUsed, done) -> {
-              done.whenComplete((ok, failure) -> slot.ifPresent(LimitsClient.StreamSlot::release));
-              return notUsed;
-            });
+        return admitted(first, rest, identity, caller);
       });
     });
+  }
+
+  /** A call that passed the request rate: it takes a stream slot, then runs. */
+  private Source<ServerMessage, NotUsed> admitted(VoiceCodec.Decoded first, Source<ClientMessage, NotUsed> rest,
+      CallIdentity identity, Principal caller) {
+    return Source.completionStage(streamSlot(caller.tenantId())).flatMapConcat(admission -> {
+      if (admission.isPresent() && !admission.get().decision().granted()) {
+        rest.runWith(org.apache.pekko.stream.javadsl.Sink.cancelled(), system);
+        return Source.single(new ServerMessage.Close(TRY_AGAIN_LATER, "too many concurrent streams for your "
+            + "organization (" + admission.get().decision().max() + "); retry later"));
+      }
+      Optional<LimitsClient.StreamSlot> slot = admission.map(LimitsClient.StreamAdmission::slot);
+      return Source.single(first.message()).concat(rest).via(sessions.open(identity))
+          .watchTermination((notUsed, done) -> {
+            done.whenComplete((ok, failure) -> slot.ifPresent(LimitsClient.StreamSlot::release));
+            return notUsed;
+          });
+    });
+  }
+
+  /**
+   * A call's start counts as one request on its tenant's and user's rate buckets: empty when there are no limits or
+   * the limiter did not answer (rates fail open, docs/limits.md), else the limiter's decision.
+   */
+  private CompletionStage<Optional<io.voicehelper.entities.limits.TenantLimiterEntity.RequestDecision>> rate(
+      String tenantId, String userId) {
+    if (limits == null) return CompletableFuture.completedFuture(Optional.empty());
+    try {
+      return limits.checkRequest(tenantId, userId).handle((decision, failure) -> failure == null
+          ? Optional.of(decision) : Optional.<io.voicehelper.entities.limits.TenantLimiterEntity.RequestDecision>empty());
+    } catch (RuntimeException e) {
+      return CompletableFuture.completedFuture(Optional.empty());
+    }
   }
 
   /**
