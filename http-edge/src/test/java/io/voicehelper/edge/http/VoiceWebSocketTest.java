@@ -220,12 +220,8 @@ class VoiceWebSocketTest {
   void aCallHoldsOneOfItsTenantsStreamSlotsUntilItEnds() throws Exception {
     EdgeTestKit.Login other = kit.register("Slots Inc", "slots-owner@example.com");
     String protocols = "voicehelper.v1, bearer." + other.accessToken();
-    Client first = Client.open(kit, protocols);
-    first.send("{\"type\":\"start\"}");
-    assertEquals("started", first.nextJson().get("type").asText());
-    Client second = Client.open(kit, protocols);
-    second.send("{\"type\":\"start\"}");
-    assertEquals("started", second.nextJson().get("type").asText());
+    Client first = started(protocols);
+    Client second = started(protocols);
     Client third = Client.open(kit, protocols);
     third.send("{\"type\":\"start\"}");
     Object thirdGot = third.received.poll(3, TimeUnit.SECONDS);
@@ -260,9 +256,7 @@ class VoiceWebSocketTest {
     limits.setLimits(other.tenantId(), new io.voicehelper.entities.limits.LimitOverrides(null, null, 0.01, 1, null,
         null), other.userId()).toCompletableFuture().get(10, TimeUnit.SECONDS);
     String protocols = "voicehelper.v1, bearer." + other.accessToken();
-    Client first = Client.open(kit, protocols);
-    first.send("{\"type\":\"start\"}");
-    assertEquals("started", first.nextJson().get("type").asText());
+    Client first = started(protocols);
     Client second = Client.open(kit, protocols);
     second.send("{\"type\":\"start\"}");
     assertEquals(1013, second.closeCode(), "the user's one-request burst is spent");
@@ -280,6 +274,14 @@ class VoiceWebSocketTest {
 
   private interface Action {
     CompletableFuture<?> run(Client client) throws Exception;
+  }
+
+  /** A call opened with {@code protocols} and started. */
+  private static Client started(String protocols) throws Exception {
+    Client client = Client.open(kit, protocols);
+    client.send("{\"type\":\"start\"}");
+    assertEquals("started", client.nextJson().get("type").asText());
+    return client;
   }
 
   private static int afterStart(Action action) throws Exception {
