@@ -17,6 +17,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import org.apache.pekko.NotUsed;
@@ -62,6 +63,8 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
 
   /** Close code for a client too slow to take its messages (and a few other policy breaks). */
   public static final int POLICY_VIOLATION = 1008;
+  /** Close code for a call that could not be opened for a reason that may pass. */
+  public static final int TRY_AGAIN_LATER = 1013;
 
   // ---------------------------------------------------------------------------------------------------------------
   // Protocol
@@ -370,12 +373,13 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
     endReason = "not opened";
     if (cause instanceof CallBackend.CallFailure failure) {
       emit(new VoiceEvent.Error(failure.code(), failure.getMessage()));
-      return close(failure.code().equals("not-found") || failure.code().equals("forbidden") ? POLICY_VIOLATION : 1011,
-          failure.getMessage(), null);
+      // Something that may pass (the cluster was busy): try again later; anything else is the request's own fault.
+      boolean transient_ = Set.of("unavailable", "limits-unavailable", "busy").contains(failure.code());
+      return close(transient_ ? TRY_AGAIN_LATER : POLICY_VIOLATION, failure.getMessage(), null);
     }
     getContext().getLog().warn("Could not open a voice call for tenant {}: {}", caller.tenantId(), cause.toString());
     emit(new VoiceEvent.Error("unavailable", "The call could not be opened just now; try again."));
-    return close(1011, "call could not be opened", null);
+    return close(TRY_AGAIN_LATER, "call could not be opened; retry", null);
   }
 
   private Behavior<Command> gone(String reason) {

@@ -224,6 +224,33 @@ class VoiceCallSessionTest {
     assertTrue(stopped.await(20, TimeUnit.SECONDS), stopped.getCount() + " of " + calls + " calls never counted as gone");
   }
 
+  @Test
+  void aCallThatCannotBeOpenedClosesWithACodeSayingWhetherToRetry() throws Exception {
+    assertEquals(1008, closeWhenOpenFails(new CallBackend.CallFailure("call-ended", "That call has ended.")));
+    assertEquals(1008, closeWhenOpenFails(new CallBackend.CallFailure("not-found", "No such conversation.")));
+    assertEquals(1013, closeWhenOpenFails(new CallBackend.CallFailure("unavailable", "Busy.")));
+    assertEquals(1013, closeWhenOpenFails(new IllegalStateException("an ask timed out")));
+  }
+
+  /** The close code a client gets when opening its call fails with {@code failure}; an error event comes first. */
+  private static int closeWhenOpenFails(RuntimeException failure) throws Exception {
+    FakeBackend refusing = new FakeBackend() {
+      @Override
+      public CompletionStage<OpenCall> open(CallIdentity caller, ClientMessage.Start start, String callIdIfNew) {
+        return CompletableFuture.failedFuture(failure);
+      }
+    };
+    List<ServerMessage> got = Source.single((ClientMessage) start()).concat(Source.never())
+        .via(VoiceCallSession.flow(testKit.system(), parts(refusing, new CallSessionSettings(10, 64, 50,
+            Duration.ofMillis(20), Duration.ofMillis(100), 64), audio.segmenter(), Duration.ofMillis(100)), CALLER,
+            () -> {}, () -> {}))
+        .takeWhile(message -> !(message instanceof ServerMessage.Close), true)
+        .runWith(Sink.seq(), testKit.system())
+        .toCompletableFuture().get(10, TimeUnit.SECONDS);
+    assertTrue(got.get(0) instanceof ServerMessage.Event event && event.event() instanceof VoiceEvent.Error, "" + got);
+    return ((ServerMessage.Close) got.get(got.size() - 1)).code();
+  }
+
   // -----------------------------------------------------------------------------------------------------------------
 
   private static ClientMessage.Start start() {
@@ -486,7 +513,7 @@ class VoiceCallSessionTest {
   }
 
   /** The conversation answers every turn with {@link #REPLY}, in word deltas; records what the session asks. */
-  static final class FakeBackend implements CallBackend {
+  static class FakeBackend implements CallBackend {
     final LinkedBlockingQueue<String> sent = new LinkedBlockingQueue<>();
     final LinkedBlockingQueue<Pair<String, Integer>> interrupted = new LinkedBlockingQueue<>();
     final LinkedBlockingQueue<TurnRecord> recorded = new LinkedBlockingQueue<>();
