@@ -101,6 +101,13 @@ public final class FakeOpenAiServer implements AutoCloseable {
   // -------------------------------------------------------------------------------------------------------------
   // Steps
 
+  /** Closes the connection without answering, as a server does with a kept-alive connection it timed out. */
+  static Step hangUpWithoutAnswer() {
+    return (exchange, request, server) -> {
+      // The exchange closes with nothing sent: the server drops the connection.
+    };
+  }
+
   /** A complete streamed reply: role chunk, one chunk per token, the finish chunk, usage if asked, [DONE]. */
   public static Step stream(String model, List<String> tokens, Integer promptTokens, Integer completionTokens) {
     return (exchange, request, server) -> {

@@ -137,6 +137,18 @@ class OpenAiCompatibleReplyGeneratorTest {
   }
 
   @Test
+  void sendsAgainWhenTheConnectionClosedBeforeAnyAnswerEvenWithoutRetries() throws Exception {
+    fake = FakeOpenAiServer.start(
+        FakeOpenAiServer.hangUpWithoutAnswer(),
+        FakeOpenAiServer.stream(MODEL, List.of("Hello"), 10, 1));
+
+    List<Output> outputs = run(generator("max-retries = 0").generate(REQUEST));
+
+    assertEquals(List.of(new Token("Hello"), new Finished(MODEL, 10, 1)), outputs);
+    assertEquals(2, fake.requestCount());
+  }
+
+  @Test
   void retriesAServerErrorBeforeTheFirstTokenAndEmitsTokensOnce() throws Exception {
     fake = FakeOpenAiServer.start(
         FakeOpenAiServer.error(500, "{\"error\":{\"message\":\"The server had an error\"}}"),

@@ -97,6 +97,15 @@ public final class ProviderHttpClient implements HttpClient {
 
   @Override
   public SuccessfulHttpResponse execute(HttpRequest request) {
+    try {
+      return executeOnce(request);
+    } catch (ProviderIoException e) {
+      if (!isStaleConnection(e)) throw e;
+      return executeOnce(request); // a kept-alive connection the server had closed: once more, on a new one
+    }
+  }
+
+  private SuccessfulHttpResponse executeOnce(HttpRequest request) {
     CompletableFuture<HttpResponse<String>> response =
         jdk.sendAsync(toJdk(request), BodyHandlers.ofString(StandardCharsets.UTF_8));
     try {
@@ -121,13 +130,24 @@ public final class ProviderHttpClient implements HttpClient {
 
   @Override
   public void execute(HttpRequest request, ServerSentEventParser ignored, ServerSentEventListener listener) {
+    stream(request, listener, 1);
+  }
+
+  /**
+   * One streaming exchange. A failure before any response byte on a connection the server had closed while it was
+   * kept alive (the JDK reports "header parser received no bytes") is not the provider's answer: the request is sent
+   * again on a new connection, {@code staleRetries} times at most, whatever the call's own retry policy.
+   */
+  private void stream(HttpRequest request, ServerSentEventListener listener, int staleRetries) {
     // The SSE parsing is ours (line subscriber with demand), so that no thread blocks on the body.
     SseLineSubscriber lines = new SseLineSubscriber(listener, control);
     AtomicReference<ProviderHttpException> refused = new AtomicReference<>();
+    java.util.concurrent.atomic.AtomicBoolean answered = new java.util.concurrent.atomic.AtomicBoolean();
     CompletableFuture<HttpResponse<Void>> exchange =
         jdk.<Void>sendAsync(
             toJdk(request),
             info -> {
+              answered.set(true);
               if (isSuccessful(info.statusCode())) {
                 SuccessfulHttpResponse opened =
                     SuccessfulHttpResponse.builder()
@@ -150,7 +170,10 @@ public final class ProviderHttpClient implements HttpClient {
     // happens before the body (transport errors, timeouts, error statuses). Whichever comes first is reported.
     exchange.whenComplete(
         (done, failure) -> {
-          if (failure != null) {
+          if (failure != null && !answered.get() && staleRetries > 0 && !control.isCancelled()
+              && isStaleConnection(asRuntime(failure))) {
+            stream(request, listener, staleRetries - 1);
+          } else if (failure != null) {
             lines.terminate(() -> listener.onError(asRuntime(failure)));
           } else if (refused.get() != null) {
             lines.terminate(() -> listener.onError(refused.get()));
@@ -173,6 +196,12 @@ public final class ProviderHttpClient implements HttpClient {
             ? java.net.http.HttpRequest.BodyPublishers.noBody()
             : java.net.http.HttpRequest.BodyPublishers.ofString(request.body(), StandardCharsets.UTF_8));
     return builder.build();
+  }
+
+  /** Whether {@code failure} is a kept-alive connection that was closed before any byte of a response came. */
+  static boolean isStaleConnection(RuntimeException failure) {
+    return failure instanceof ProviderIoException && failure.getCause() instanceof java.io.IOException
+        && String.valueOf(failure.getCause().getMessage()).contains("received no bytes");
   }
 
   private static boolean isSuccessful(int status) {
