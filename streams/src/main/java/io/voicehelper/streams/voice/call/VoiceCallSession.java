@@ -121,10 +121,13 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
   private record SpeechEnded(int turn, Throwable failure) implements Command {}
 
   /** One frame of synthesized audio, with the sentence it belongs to. */
-  record Frame(ByteString pcm, int sentence, String text, long offsetMillis, long sentenceMillis) {}
+  record Frame(ByteString pcm, String text, long offsetMillis, long sentenceMillis) {}
+
+  /** A sentence as it was sent: its text, when its audio began in the turn's audio, and how long it lasts. */
+  record SentSentence(String text, long startMillis, long millis) {}
 
   /** A sentence and its whole audio. */
-  private record Spoken(int index, String text, ByteString audio) {}
+  private record Spoken(String text, ByteString audio) {}
 
   // ---------------------------------------------------------------------------------------------------------------
   // Wiring
@@ -245,7 +248,7 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
     ActorRef<Ack> speechAck;
     long playStartNanos = -1;
     long sentMillis;
-    final List<Frame> sentenceStarts = new ArrayList<>();
+    final List<SentSentence> sentences = new ArrayList<>();
     boolean speechDone;
     boolean interrupted;
     boolean recorded;
@@ -648,10 +651,9 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
     int seq = turn.seq;
     turn.speech = text.second()
         .via(parts.sentences().get())
-        .zipWithIndex()
-        .mapAsync(1, sentence -> engine.synthesize(sentence.first(), options)
+        .mapAsync(1, sentence -> engine.synthesize(sentence, options)
             .runFold(ByteString.emptyByteString(), ByteString::concat, system)
-            .thenApply(audio -> new Spoken(sentence.second().intValue(), sentence.first(), audio)))
+            .thenApply(audio -> new Spoken(sentence, audio)))
         .buffer(1, OverflowStrategy.backpressure())
         .mapConcat(spoken -> frames(spoken, frameBytes))
         .throttle(1, settings.audioFrame(), lead, ThrottleMode.shaping())
@@ -668,7 +670,7 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
     long total = Pcm.millis(audio.size());
     for (int offset = 0; offset < audio.size(); offset += frameBytes) {
       ByteString pcm = audio.slice(offset, Math.min(audio.size(), offset + frameBytes));
-      frames.add(new Frame(pcm, spoken.index(), spoken.text(), Pcm.millis(offset), total));
+      frames.add(new Frame(pcm, spoken.text(), Pcm.millis(offset), total));
     }
     return frames;
   }
@@ -689,8 +691,7 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
       emit(new VoiceEvent.TtsStart(turn.turnId));
     }
     if (m.frame().offsetMillis() == 0) {
-      turn.sentenceStarts.add(new Frame(ByteString.emptyByteString(), m.frame().sentence(), m.frame().text(),
-          turn.sentMillis, m.frame().sentenceMillis()));
+      turn.sentences.add(new SentSentence(m.frame().text(), turn.sentMillis, m.frame().sentenceMillis()));
     }
     offer(new ServerMessage.Audio(m.frame().pcm()));
     turn.sentMillis += Pcm.millis(m.frame().pcm().size());
@@ -736,13 +737,13 @@ public final class VoiceCallSession extends AbstractBehavior<VoiceCallSession.Co
   /** The spoken text the caller heard in {@code heardMs}: whole sentences, then the part of the last one. */
   static String heardSpokenText(Turn turn, long heardMs) {
     StringBuilder heard = new StringBuilder();
-    for (Frame sentence : turn.sentenceStarts) {
-      if (heardMs <= sentence.offsetMillis()) break;
-      long into = heardMs - sentence.offsetMillis();
-      if (into >= sentence.sentenceMillis()) {
+    for (SentSentence sentence : turn.sentences) {
+      if (heardMs <= sentence.startMillis()) break;
+      long into = heardMs - sentence.startMillis();
+      if (into >= sentence.millis()) {
         heard.append(sentence.text()).append(' ');
       } else {
-        int cut = (int) (sentence.text().length() * into / Math.max(1, sentence.sentenceMillis()));
+        int cut = (int) (sentence.text().length() * into / Math.max(1, sentence.millis()));
         int space = sentence.text().lastIndexOf(' ', cut);
         heard.append(sentence.text(), 0, space > 0 ? space : cut);
         break;

@@ -35,11 +35,10 @@ public final class VoiceCallSessions implements VoiceSessions {
     var audio = io.voicehelper.streams.voice.audio.VoiceAudioSettings.fromConfig(
         config.getConfig(io.voicehelper.streams.voice.audio.VoiceAudioSettings.CONFIG_PATH));
     var turn = audio.turn();
-    java.util.Map<String, io.voicehelper.streams.voice.audio.TurnDetector> byLanguage =
-        new java.util.concurrent.ConcurrentHashMap<>();
-    TurnPolicy policy = (transcript, language) -> byLanguage
-        .computeIfAbsent(language, l -> new io.voicehelper.streams.voice.audio.TurnDetector(turn, l))
-        .looksIncomplete(transcript) ? turn.incompleteSilence() : turn.silence();
+    // A detector is a word-list lookup: made per decision, nothing keyed by the caller's language is kept.
+    TurnPolicy policy = (transcript, language) ->
+        new io.voicehelper.streams.voice.audio.TurnDetector(turn, language).looksIncomplete(transcript)
+            ? turn.incompleteSilence() : turn.silence();
     return new VoiceCallSessions(system, new VoiceCallSession.Parts(backend, asr, tts,
         () -> io.voicehelper.streams.voice.audio.VoiceAudioPipeline.inbound(audio, detectors::newDetector),
         () -> io.voicehelper.streams.voice.audio.SentenceChunker.flow(audio.chunker()),

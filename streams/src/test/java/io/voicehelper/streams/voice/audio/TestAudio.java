@@ -1,33 +1,18 @@
 package io.voicehelper.streams.voice.audio;
 
-import com.sun.speech.freetts.Voice;
-import com.sun.speech.freetts.VoiceManager;
-import com.sun.speech.freetts.audio.AudioPlayer;
 import io.voicehelper.streams.voice.Pcm;
+import io.voicehelper.streams.voice.SpeechFixtures;
 import io.voicehelper.streams.voice.audio.internal.Samples;
-import java.io.ByteArrayOutputStream;
 import java.util.Random;
-import javax.sound.sampled.AudioFormat;
 
 /** Audio for the voice tests: FreeTTS speech (kevin16, 16 kHz), synthetic voiced sound, noise, and SNR figures. */
 final class TestAudio {
 
   private TestAudio() {}
 
-  /** {@code text} spoken by FreeTTS's kevin16 voice, as 16 kHz samples. */
-  static synchronized short[] speech(String text) {
-    System.setProperty("freetts.voices", "com.sun.speech.freetts.en.us.cmu_us_kal.KevinVoiceDirectory");
-    Voice voice = VoiceManager.getInstance().getVoice("kevin16");
-    if (voice == null) throw new IllegalStateException("FreeTTS voice kevin16 is missing");
-    Capture capture = new Capture();
-    voice.setAudioPlayer(capture);
-    voice.allocate();
-    try {
-      if (!voice.speak(text)) throw new IllegalStateException("FreeTTS could not speak " + text);
-    } finally {
-      voice.deallocate();
-    }
-    return capture.samples();
+  /** {@code text} spoken by FreeTTS's kevin16 voice, as 16 kHz samples (the shared {@link SpeechFixtures}). */
+  static short[] speech(String text) {
+    return Pcm.samples(SpeechFixtures.speak(text));
   }
 
   /** {@code millis} of digital silence. */
@@ -154,96 +139,5 @@ final class TestAudio {
 
   static short clip(double value) {
     return Samples.clip(value);
-  }
-
-  /** An audio player that keeps what FreeTTS writes. */
-  private static final class Capture implements AudioPlayer {
-    private final ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-    private AudioFormat format = new AudioFormat(16_000, 16, 1, true, true);
-
-    short[] samples() {
-      if (format.getSampleRate() != Pcm.SAMPLE_RATE || format.getSampleSizeInBits() != 16) {
-        throw new IllegalStateException("unexpected FreeTTS format " + format);
-      }
-      byte[] raw = bytes.toByteArray();
-      short[] out = new short[raw.length / 2];
-      for (int i = 0; i < out.length; i++) {
-        int hi = format.isBigEndian() ? raw[2 * i] : raw[2 * i + 1];
-        int lo = format.isBigEndian() ? raw[2 * i + 1] : raw[2 * i];
-        out[i] = (short) ((hi << 8) | (lo & 0xff));
-      }
-      return out;
-    }
-
-    @Override
-    public void setAudioFormat(AudioFormat format) {
-      this.format = format;
-    }
-
-    @Override
-    public AudioFormat getAudioFormat() {
-      return format;
-    }
-
-    @Override
-    public boolean write(byte[] audio) {
-      return write(audio, 0, audio.length);
-    }
-
-    @Override
-    public boolean write(byte[] audio, int offset, int length) {
-      bytes.write(audio, offset, length);
-      return true;
-    }
-
-    @Override
-    public void pause() {}
-
-    @Override
-    public void resume() {}
-
-    @Override
-    public void reset() {}
-
-    @Override
-    public boolean drain() {
-      return true;
-    }
-
-    @Override
-    public void begin(int size) {}
-
-    @Override
-    public boolean end() {
-      return true;
-    }
-
-    @Override
-    public void cancel() {}
-
-    @Override
-    public void close() {}
-
-    @Override
-    public float getVolume() {
-      return 1f;
-    }
-
-    @Override
-    public void setVolume(float volume) {}
-
-    @Override
-    public long getTime() {
-      return 0;
-    }
-
-    @Override
-    public void resetTime() {}
-
-    @Override
-    public void startFirstSampleTimer() {}
-
-    @Override
-    public void showMetrics() {}
   }
 }

@@ -70,7 +70,7 @@ class VoiceCallSessionTest {
   void aSpokenTurnIsHeardAnsweredAndSpokenWithMetrics() throws Exception {
     Harness call = new Harness(512, Duration.ofMillis(150));
     call.start();
-    long sentAt = call.speak(800);
+    call.speak(800);
     VoiceEvent.Vad vadStart = call.next(VoiceEvent.Vad.class);
     assertEquals("start", vadStart.state());
     call.silence(600);
@@ -98,7 +98,6 @@ class VoiceCallSessionTest {
     assertEquals(REPLY, recorded.spoken());
     assertFalse(recorded.interrupted());
     assertEquals("voice", recorded.input());
-    assertTrue(sentAt > 0);
     call.stop();
   }
 
